@@ -1,0 +1,5 @@
+"""Entry point for ``python -m korsync``."""
+
+from korsync.cli import main
+
+main()
