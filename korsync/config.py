@@ -1,0 +1,156 @@
+"""korsync's settings: one typed, frozen object read from the environment.
+
+Values come, highest priority first, from ``KORSYNC_*`` environment variables, an optional env
+file (``KORSYNC_ENV_FILE`` or the ``--env-file`` option), and systemd credentials
+(``$CREDENTIALS_DIRECTORY/<name>``, where ``<name>`` is the setting's lower-case name such as
+``api_token`` or its variable name such as ``KORSYNC_API_TOKEN``). A bad value becomes a
+``SettingsError`` whose message names the variable and never repeats a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+ENV_PREFIX = "KORSYNC_"
+DEFAULT_API_URL = "https://api.korusticket.com"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it and is safe to print."""
+
+
+def normalize_database_url(value: str) -> URL:
+    """Parse a SQLAlchemy URL; plain ``postgresql://`` / ``postgres://`` use psycopg 3."""
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError("not a database URL (expected e.g. sqlite:///korsync.db)") from exc
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    try:
+        url.get_dialect()
+    except NoSuchModuleError as exc:
+        raise ValueError(f"unknown database driver {url.drivername!r}") from exc
+    return url
+
+
+class CredentialsSource(PydanticBaseSettingsSource):
+    """Reads settings from systemd's ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        directory = os.environ.get("CREDENTIALS_DIRECTORY")
+        if not directory:
+            return None, field_name, False
+        for name in (field_name, f"{ENV_PREFIX}{field_name.upper()}"):
+            path = Path(directory) / name
+            if path.is_file():
+                return path.read_text().strip(), field_name, False
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+class Settings(BaseSettings):
+    """Everything korsync can be told; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="ignore", env_file_encoding="utf-8"
+    )
+
+    database_url: str = "sqlite:///korsync.db"
+    api_url: str = DEFAULT_API_URL
+    language: str | None = None
+    api_token: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    token_url: str | None = None
+    http_timeout: float = Field(default=30.0, gt=0)
+    rate_limit: float = Field(default=20.0, gt=0, description="API requests per second at most")
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    max_attempts: int = Field(default=6, ge=1)
+    retry_deadline: float = Field(default=300.0, gt=0)
+    reconcile_days: int = Field(default=30, ge=0)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        normalize_database_url(value)
+        return value
+
+    @field_validator("api_url", "token_url")
+    @classmethod
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, CredentialsSource(settings_cls))
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        """The database URL with the driver korsync uses."""
+        return normalize_database_url(self.database_url)
+
+    def require_api_auth(self) -> None:
+        """Raise ``SettingsError`` unless a static token or complete client credentials are set."""
+        if self.api_token is not None:
+            return
+        missing = [
+            f"{ENV_PREFIX}{name.upper()}"
+            for name in ("client_id", "client_secret", "token_url")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise SettingsError(
+                "no API credentials: set KORSYNC_API_TOKEN, or KORSYNC_CLIENT_ID + "
+                f"KORSYNC_CLIENT_SECRET + KORSYNC_TOKEN_URL (missing: {', '.join(missing)})"
+            )
+
+
+def load_settings(env_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings, turning validation errors into one ``SettingsError`` line."""
+    env_file = env_file or os.environ.get(f"{ENV_PREFIX}ENV_FILE")
+    if env_file is not None and not Path(env_file).is_file():
+        raise SettingsError(f"KORSYNC_ENV_FILE: no such file: {env_file}")
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    # Only the variable name and pydantic's message: the offending input may be a secret.
+    parts = []
+    for error in exc.errors():
+        name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "invalid setting " + "; ".join(parts)

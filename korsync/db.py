@@ -1,0 +1,184 @@
+"""The database layer: engine and session factories, migrations to head, and the bulk upsert.
+
+``upsert_rows`` writes a page of rows in one statement per chunk with ``INSERT … ON CONFLICT DO
+UPDATE``, rewriting only rows whose content changed, and reports inserted / updated / unchanged
+counts. ``ensure_rows`` inserts placeholder rows for parents referenced before their own stream
+mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, Table, create_engine, event, literal_column, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+# Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
+MAX_PARAMS = 30_000
+
+
+@dataclasses.dataclass
+class UpsertResult:
+    """How many of the rows given were new, changed, or already identical."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def make_engine(url: URL | str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "foreign_keys=ON",
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "busy_timeout=30000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded values usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrations_dir() -> Path:
+    """Where the Alembic scripts are: shipped inside the wheel, or the source tree's top level."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_migrations", package.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("korsync's migrations directory is missing from this installation")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config for korsync's scripts; with ``connection``, env.py migrates that."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Apply every migration not yet applied, in one transaction where the dialect allows."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def _insert(table: Table, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"korsync supports PostgreSQL and SQLite, not {dialect}")
+
+
+def _chunks(rows: Sequence[Mapping[str, Any]], width: int) -> Iterable[Sequence[Mapping[str, Any]]]:
+    size = max(1, MAX_PARAMS // max(1, width))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _complete(rows: Iterable[Mapping[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Dedupe by id (last wins) and give every row every column, so a field gone upstream
+    becomes NULL instead of keeping a stale value."""
+    names = [c.name for c in table.columns]
+    unknown = {key for row in rows for key in row} - set(names)
+    if unknown:
+        raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
+    by_id = {row["id"]: row for row in rows}
+    return [{name: row.get(name) for name in names} for row in by_id.values()]
+
+
+def upsert_rows(
+    session: Session,
+    table: Table,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    ignore: Sequence[str] = ("synced_at",),
+) -> UpsertResult:
+    """Insert or update ``rows`` (dicts keyed by column name, with ``id``) in ``table``.
+
+    A row whose columns other than ``ignore`` are all equal to the stored ones is left
+    untouched and counted as unchanged. Nothing is committed here: the caller commits the
+    page together with the watermark that covers it.
+    """
+    complete = _complete(list(rows), table)
+    result = UpsertResult()
+    if not complete:
+        return result
+    dialect = session.get_bind().dialect.name
+    for chunk in _chunks(complete, len(table.columns)):
+        existing = set() if dialect == "postgresql" else _existing_ids(session, table, chunk)
+        returned = session.execute(_upsert_statement(table, dialect, chunk, ignore)).all()
+        if dialect == "postgresql":
+            inserted = sum(1 for row in returned if row.inserted)
+        else:
+            inserted = sum(1 for row in returned if row.id not in existing)
+        result.inserted += inserted
+        result.updated += len(returned) - inserted
+        result.unchanged += len(chunk) - len(returned)
+    return result
+
+
+def _existing_ids(session: Session, table: Table, chunk: Sequence[Mapping[str, Any]]) -> set[Any]:
+    ids = [row["id"] for row in chunk]
+    return set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+
+
+def _upsert_statement(
+    table: Table, dialect: str, chunk: Sequence[Mapping[str, Any]], ignore: Sequence[str]
+) -> Any:
+    insert = _insert(table, dialect).values(list(chunk))
+    columns = [c for c in table.columns if not c.primary_key]
+    changed = or_(
+        *(c.is_distinct_from(insert.excluded[c.name]) for c in columns if c.name not in ignore)
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={c.name: insert.excluded[c.name] for c in columns},
+        where=changed,
+    )
+    if dialect == "postgresql":
+        # xmax is 0 only for a tuple this statement inserted.
+        return statement.returning(table.c.id, literal_column("(xmax = 0)").label("inserted"))
+    return statement.returning(table.c.id)
+
+
+def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Insert placeholder rows (id and known parent ids only) unless the id already exists.
+
+    Returns how many placeholders were created. A later upsert of the real item fills them.
+    """
+    unique = list({row["id"]: dict(row) for row in rows}.values())
+    created = 0
+    dialect = session.get_bind().dialect.name
+    keys = sorted({key for row in unique for key in row})
+    for chunk in _chunks(unique, len(keys)):
+        padded = [{key: row.get(key) for key in keys} for row in chunk]
+        statement = _insert(table, dialect).values(padded).on_conflict_do_nothing()
+        created += len(session.execute(statement.returning(table.c.id)).all())
+    return created

@@ -1,0 +1,52 @@
+"""The mirror's tables (catalogue, booking) and the sync bookkeeping, on one declarative base."""
+
+from korsync.models.base import Base
+from korsync.models.booking import (
+    Order,
+    OrderDocument,
+    OrderItem,
+    OrderItemTicket,
+    Reservation,
+    ReservationItem,
+)
+from korsync.models.bookkeeping import RejectedRecord, SyncRun, SyncState
+from korsync.models.catalogue import (
+    Catalog,
+    Event,
+    EventSession,
+    Form,
+    FormField,
+    FormFieldChoice,
+    Offer,
+    OfferTicket,
+    OfferTicketSession,
+    Product,
+    ProductBase,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "Base",
+    "Catalog",
+    "Event",
+    "EventSession",
+    "Form",
+    "FormField",
+    "FormFieldChoice",
+    "Offer",
+    "OfferTicket",
+    "OfferTicketSession",
+    "Order",
+    "OrderDocument",
+    "OrderItem",
+    "OrderItemTicket",
+    "Product",
+    "ProductBase",
+    "RejectedRecord",
+    "Reservation",
+    "ReservationItem",
+    "SyncRun",
+    "SyncState",
+    "metadata",
+]

@@ -1,0 +1,104 @@
+"""Settings: sources, URL normalisation, and one clear error line that never shows a secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from korsync.config import SettingsError, load_settings
+
+SECRET = "s3cr3t-value-that-must-not-leak"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KORSYNC_DATABASE_URL", "KORSYNC_API_TOKEN", "KORSYNC_CLIENT_ID",
+                 "KORSYNC_CLIENT_SECRET", "KORSYNC_TOKEN_URL", "KORSYNC_ENV_FILE",
+                 "CREDENTIALS_DIRECTORY", "KORSYNC_API_URL", "KORSYNC_HTTP_TIMEOUT"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_the_embedded_setup() -> None:
+    """Without configuration korsync uses SQLite in the working directory and the real API."""
+    settings = load_settings()
+    assert settings.sqlalchemy_url.drivername == "sqlite"
+    assert settings.sqlalchemy_url.database == "korsync.db"
+    assert settings.api_url == "https://api.korusticket.com"
+
+
+def test_plain_postgresql_url_uses_psycopg3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain postgresql:// URL is driven by psycopg 3 without the user writing +psycopg."""
+    monkeypatch.setenv("KORSYNC_DATABASE_URL", "postgresql://u:pw@db.example/korsync")
+    assert load_settings().sqlalchemy_url.drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("not a url", "KORSYNC_DATABASE_URL: not a database URL"),
+     ("oracle+nosuch://x/y", "KORSYNC_DATABASE_URL: unknown database driver")],
+)  # fmt: skip
+def test_bad_database_url_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """An unparseable URL or unknown driver is one error naming KORSYNC_DATABASE_URL."""
+    monkeypatch.setenv("KORSYNC_DATABASE_URL", value)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings()
+
+
+def test_bad_number_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A non-numeric timeout is reported against its variable name."""
+    monkeypatch.setenv("KORSYNC_HTTP_TIMEOUT", "soon")
+    with pytest.raises(SettingsError, match="KORSYNC_HTTP_TIMEOUT"):
+        load_settings()
+
+
+def test_missing_credentials_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half-configured client credentials name exactly what is missing."""
+    monkeypatch.setenv("KORSYNC_CLIENT_ID", "me")
+    with pytest.raises(SettingsError, match="KORSYNC_CLIENT_SECRET, KORSYNC_TOKEN_URL"):
+        load_settings().require_api_auth()
+
+
+def test_static_token_is_enough() -> None:
+    """A static token satisfies the credentials check."""
+    load_settings(api_token=SECRET).require_api_auth()
+
+
+def test_secret_never_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets are masked in the settings' repr and absent from validation errors."""
+    settings = load_settings(api_token=SECRET, client_secret=SECRET)
+    assert SECRET not in repr(settings)
+    assert SECRET not in str(settings)
+    monkeypatch.setenv("KORSYNC_DATABASE_URL", f"nosuch+driver://u:{SECRET}@h/db")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert SECRET not in str(info.value)
+
+
+def test_systemd_credentials_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Secrets are read from $CREDENTIALS_DIRECTORY files named after the setting."""
+    (tmp_path / "client_secret").write_text(SECRET + "\n")
+    (tmp_path / "KORSYNC_API_TOKEN").write_text("tok")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    settings = load_settings()
+    assert settings.client_secret is not None
+    assert settings.client_secret.get_secret_value() == SECRET
+    assert settings.api_token is not None and settings.api_token.get_secret_value() == "tok"
+
+
+def test_environment_beats_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The env file supplies settings; a real environment variable overrides it."""
+    env_file = tmp_path / "korsync.env"
+    env_file.write_text("KORSYNC_API_URL=https://api.demo.korusticket.com\nKORSYNC_LANGUAGE=fr\n")
+    monkeypatch.setenv("KORSYNC_LANGUAGE", "en")
+    settings = load_settings(env_file)
+    assert settings.api_url == "https://api.demo.korusticket.com"
+    assert settings.language == "en"
+
+
+def test_missing_env_file_is_an_error(tmp_path: Path) -> None:
+    """Pointing at an env file that does not exist is reported, not ignored."""
+    with pytest.raises(SettingsError, match="KORSYNC_ENV_FILE"):
+        load_settings(tmp_path / "nope.env")
