@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=6, ge=1)
     retry_deadline: float = Field(default=300.0, gt=0)
     reconcile_days: int = Field(default=30, ge=0)
+    overlap_seconds: int = Field(default=600, ge=0)
+    safety_margin_seconds: int = Field(default=60, ge=0)
+    documents_per_run: int = Field(default=200, ge=0)
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -9,16 +9,22 @@ mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
+
+from korsync.ids import uuid7
+from korsync.models import RejectedRecord
 
 # Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS = 30_000
@@ -86,6 +92,22 @@ def upgrade_to_head(engine: Engine) -> None:
     """Apply every migration not yet applied, in one transaction where the dialect allows."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
+
+
+class SchemaError(Exception):
+    """The database is not at the schema revision this korsync needs."""
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise ``SchemaError`` unless the database is migrated to the newest revision."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        found = current or "no korsync schema"
+        raise SchemaError(
+            f"database schema is {found}, korsync needs {head}: run 'korsync db upgrade'"
+        )
 
 
 def _insert(table: Table, dialect: str) -> Any:
@@ -182,3 +204,26 @@ def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
         statement = _insert(table, dialect).values(padded).on_conflict_do_nothing()
         created += len(session.execute(statement.returning(table.c.id)).all())
     return created
+
+
+def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]]) -> None:
+    """Record ``(record_key, reason, raw)`` rejects of ``stream``; a known one is counted again."""
+    table: Table = RejectedRecord.__table__  # type: ignore[assignment]
+    now = dt.datetime.now(dt.UTC)
+    rows = {
+        key: {"id": uuid7(), "stream": stream, "record_key": key, "reason": reason, "raw": raw,
+              "first_seen_at": now, "last_seen_at": now, "times_seen": 1}
+        for key, reason, raw in rejects
+    }  # fmt: skip
+    insert = _insert(table, session.get_bind().dialect.name).values(list(rows.values()))
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["stream", "record_key"],
+            set_={
+                "reason": insert.excluded.reason,
+                "raw": insert.excluded.raw,
+                "last_seen_at": insert.excluded.last_seen_at,
+                "times_seen": table.c.times_seen + 1,
+            },
+        )
+    )

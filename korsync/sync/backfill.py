@@ -1,0 +1,188 @@
+"""The backfill: re-walk orders created in a range by ``createdAt`` slices fetched concurrently.
+
+The plan (range and slice count) and each slice's checkpoint live in ``sync_state`` under the
+stream ``backfill``, committed with the rows of each page, so re-running an interrupted
+backfill with the same range continues where each slice stopped. Re-reading is idempotent
+(upserts). The incremental watermark is never moved backwards; a complete backfill of all
+history may move it forwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from korsync.api.client import ApiClient
+from korsync.sync import state
+from korsync.sync.order_rows import order_rows
+from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time
+from korsync.sync.runner import StreamRun, map_page, utcnow
+from korsync.sync.values import timestamp
+
+log = logging.getLogger("korsync.sync")
+Progress = Callable[[int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Slice:
+    """One part of the range: ``[start, end)`` by createdAt."""
+
+    index: int
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def scope(self) -> str:
+        return f"slice:{self.index}"
+
+
+def plan_slices(start: dt.datetime, end: dt.datetime, count: int) -> list[Slice]:
+    """Split ``[start, end)`` into ``count`` equal time slices on whole seconds."""
+    span = max(1, int((end - start).total_seconds()))
+    count = max(1, min(count, span))
+    bounds = [start + dt.timedelta(seconds=span * i // count) for i in range(count)] + [end]
+    return [Slice(i, bounds[i], bounds[i + 1]) for i in range(count)]
+
+
+def _range(
+    client: ApiClient, since: dt.datetime | None, until: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime, int]:
+    """The range to walk (default: the first order to now) and how many orders it holds."""
+    until = until or utcnow()
+    params: dict[str, Any] = {"order[createdAt]": "asc", "itemsPerPage": 1}
+    params["createdAt[strictly_before]"] = api_time(until)
+    if since is not None:
+        params["createdAt[after]"] = api_time(since)
+    body = client.get_json(ORDERS_PATH, params)
+    members = body.get("member") or body.get("hydra:member") or []
+    total = int(body.get("totalItems", body.get("hydra:totalItems", 0)) or 0)
+    if since is None:
+        first = timestamp(members[0], "createdAt") if members else None
+        since = first or until
+    return since, until, total
+
+
+class Backfill:
+    """One backfill run: plan, resume, walk slices concurrently."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        sessions: sessionmaker[Session],
+        workers: int,
+        options: OrdersOptions,
+    ) -> None:
+        self.client, self.sessions, self.workers, self.options = client, sessions, workers, options
+        self.lock = threading.Lock()
+        self.max_seen: dt.datetime | None = None
+
+    def plan(
+        self, since: dt.datetime | None, until: dt.datetime | None, slices: int
+    ) -> tuple[list[Slice], int, bool]:
+        """The slices to walk (resumed when an unfinished plan matches) and the order count."""
+        with self.sessions() as session:
+            saved = state.load(session, "backfill")
+            cursor = saved.cursor if saved else None
+        if (
+            cursor
+            and (since is None or api_time(since) == cursor["since"])
+            and (until is None or api_time(until) == cursor["until"])
+        ):
+            start, end = (
+                dt.datetime.fromisoformat(cursor["since"]),
+                dt.datetime.fromisoformat(cursor["until"]),
+            )
+            log.info(
+                "backfill: resuming the unfinished backfill of %s to %s",
+                cursor["since"],
+                cursor["until"],
+            )
+            _, _, total = _range(self.client, start, end)
+            return plan_slices(start, end, cursor["slices"]), total, cursor.get("full", False)
+        full = since is None
+        start, end, total = _range(self.client, since, until)
+        planned = plan_slices(start, end, slices)
+        with self.sessions.begin() as session:
+            state.delete_scopes(session, "backfill", "slice:")
+            cursor = {
+                "since": api_time(start),
+                "until": api_time(end),
+                "slices": len(planned),
+                "full": full,
+            }
+            state.save(session, "backfill", cursor=cursor)
+        return planned, total, full
+
+    def walk(self, part: Slice, run: StreamRun, progress: Progress) -> None:
+        """Walk one slice from its checkpoint, committing rows and checkpoint per page."""
+        with self.sessions() as session:
+            saved = state.load(session, "backfill", part.scope)
+        if saved and saved.cursor and saved.cursor.get("done"):
+            return
+        checkpoint = saved.watermark if saved else None
+        params = {
+            "order[createdAt]": "asc",
+            "createdAt[after]": api_time(checkpoint or part.start),
+            "createdAt[strictly_before]": api_time(part.end),
+        }
+        for page in self.client.iter_pages(ORDERS_PATH, params):
+            rows, rejects = map_page(page, order_rows, utcnow())
+            seen = [r["created_at"] for r in rows.rows.get("orders", ())]
+            checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint
+            with run.transaction() as session:
+                run.write(session, rows, rejects)
+                state.save(
+                    session, "backfill", part.scope, watermark=checkpoint, cursor={"done": False}
+                )
+            progress(len(page.items) + len(page.rejects))
+            with self.lock:
+                if checkpoint and (self.max_seen is None or checkpoint > self.max_seen):
+                    self.max_seen = checkpoint
+        with self.sessions.begin() as session:
+            state.save(session, "backfill", part.scope, cursor={"done": True})
+
+
+def sync_backfill(
+    client: ApiClient,
+    sessions: sessionmaker[Session],
+    options: OrdersOptions,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    workers: int = 4,
+    slices: int | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> StreamRun:
+    """Backfill ``[since, until)``; ``progress(total)`` returns a per-page callback."""
+    started = utcnow()
+    backfill = Backfill(client, sessions, workers, options)
+    planned, total, full = backfill.plan(since, until, slices or workers * 4)
+    advance = progress(total) if progress else (lambda _n: None)
+    with StreamRun(sessions, "backfill", "backfill") as run:
+        run.details = {
+            "since": api_time(planned[0].start),
+            "until": api_time(planned[-1].end),
+            "orders": total,
+        }
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="backfill") as pool:
+            for future in [pool.submit(backfill.walk, part, run, advance) for part in planned]:
+                future.result()
+        with run.transaction() as session:
+            state.delete_scopes(session, "backfill", "slice:")
+            state.save(session, "backfill", cursor={"finished": api_time(utcnow())})
+            if full and backfill.max_seen is not None:
+                _advance_watermark(session, min(backfill.max_seen, started - options.safety_margin))
+    return run
+
+
+def _advance_watermark(session: Session, candidate: dt.datetime) -> None:
+    current = state.watermark(session, "orders")
+    if current is None or candidate > current:
+        state.save(session, "orders", watermark=candidate)

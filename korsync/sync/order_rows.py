@@ -1,0 +1,143 @@
+"""How an order becomes rows: the order with its customer flattened, its items, their tickets
+with the beneficiary flattened, placeholders for the catalogue rows they point at, and
+placeholder document rows for the document IRIs listed on the order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from korsync.sync import values as v
+from korsync.sync.rowset import RowSet
+
+CUSTOMER_FIELDS = ("title", "firstname", "lastname", "email", "phone", "country", "language")
+BENEFICIARY_FIELDS = ("title", "firstname", "lastname", "email", "phone", "nationality")
+ITEM_AMOUNTS = (
+    "unitAmountInclTax",
+    "unitAmountExclTax",
+    "totalAmountInclTax",
+    "totalAmountExclTax",
+    "amountInclTax",
+    "amountExclTax",
+)
+
+
+def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
+    """Rows for one order; raises ``MappingError`` when it cannot be mirrored faithfully."""
+    rows = RowSet()
+    order_id = v.item_id(item)
+    if v.timestamp(item, "createdAt") is None:
+        raise v.MappingError("createdAt: missing (needed to place the order in time)")
+    items = item.get("items") or []
+    if not isinstance(items, list):
+        raise v.MappingError("items: not a list")
+    catalog_id = v.ref(item, "catalog") or _catalog_of(items)
+    rows.placeholder("catalogs", catalog_id)
+    rows.add("orders", _order(item, order_id, catalog_id, now))
+    rows.replace_children("order_items", "order_id", order_id)
+    rows.replace_children("order_item_tickets", "order_id", order_id)
+    for position, line in enumerate(items):
+        if not isinstance(line, Mapping):
+            raise v.MappingError(f"items[{position}]: not an object")
+        _item(rows, line, position, order_id, now)
+    for document in item.get("documents") or []:
+        document_iri = document.get("@id") if isinstance(document, Mapping) else document
+        rows.placeholder("order_documents", v.ref({"d": document_iri}, "d"), order_id=order_id)
+    return rows
+
+
+def _catalog_of(items: list[Any]) -> uuid.UUID | None:
+    """The dev docs' orders carry no ``catalog``; their products' IRIs name it."""
+    for line in items:
+        if isinstance(line, Mapping):
+            catalog_id = v.ref_parents(line, "product").get("catalog")
+            if catalog_id is not None:
+                return catalog_id
+    return None
+
+
+def _order(
+    item: Mapping[str, Any], order_id: uuid.UUID, catalog_id: uuid.UUID | None, now: dt.datetime
+) -> dict[str, Any]:
+    customer = item.get("customer")
+    customer = customer if isinstance(customer, Mapping) else {}
+    return {
+        "id": order_id,
+        "catalog_id": catalog_id,
+        "organization_id": v.ref(item, "organization"),
+        "reservation_id": v.ref(item, "reservation"),
+        "created_at": v.timestamp(item, "createdAt"),
+        "reference": v.text(item, "reference"),
+        "external_reference": v.text(item, "externalReference"),
+        "connector_reference": v.text(item, "connectorReference"),
+        "status": v.text(item, "status"),
+        "cancelled_at": v.timestamp(item, "cancelledAt"),
+        "total_amount_incl_tax": v.money(item, "totalAmountInclTax"),
+        "total_amount_excl_tax": v.money(item, "totalAmountExclTax"),
+        "notes": v.text(item, "notes"),
+        **{f"customer_{name}": v.text(customer, name) for name in CUSTOMER_FIELDS},
+        "customer_optin": v.boolean(customer, "optin"),
+        "raw": v.scrub(dict(item)),
+        "synced_at": now,
+    }
+
+
+def _item(
+    rows: RowSet, line: Mapping[str, Any], position: int, order_id: uuid.UUID, now: dt.datetime
+) -> None:
+    item_id = v.item_id(line)
+    product_id = v.ref(line, "product")
+    parents = v.ref_parents(line, "product")
+    rows.placeholder("catalogs", parents.get("catalog"))
+    rows.placeholder("products", product_id, catalog_id=parents.get("catalog"))
+    rows.add(
+        "order_items",
+        {
+            "id": item_id,
+            "order_id": order_id,
+            "position": position,
+            "product_id": product_id,
+            "date": v.date(line, "date"),
+            "quantity": v.integer(line, "quantity"),
+            **{v.snake(name): v.money(line, name) for name in ITEM_AMOUNTS},
+            "raw": v.scrub(dict(line)),
+            "synced_at": now,
+        },
+    )
+    for ticket in line.get("tickets") or []:
+        if not isinstance(ticket, Mapping):
+            raise v.MappingError(f"items[{position}].tickets: not an object")
+        rows.add("order_item_tickets", _ticket(rows, ticket, order_id, item_id, now))
+
+
+def _ticket(
+    rows: RowSet,
+    ticket: Mapping[str, Any],
+    order_id: uuid.UUID,
+    item_id: uuid.UUID,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    event_id = v.ref(ticket, "event")
+    rows.placeholder("events", event_id, catalog_id=v.ref_parents(ticket, "event").get("catalog"))
+    beneficiary = ticket.get("beneficiary")
+    beneficiary = beneficiary if isinstance(beneficiary, Mapping) else {}
+    required = ticket.get("requiredBeneficiaryFields")
+    return {
+        "id": v.item_id(ticket),
+        "order_id": order_id,
+        "order_item_id": item_id,
+        "event_id": event_id,
+        "voucher": v.text(ticket, "voucher"),
+        "occurs_at": v.timestamp(ticket, "occursAt"),
+        "status": v.text(ticket, "status"),
+        "required_beneficiary_fields": v.scrub(required) if isinstance(required, list) else None,
+        "beneficiary_designation_deadline": v.timestamp(ticket, "beneficiaryDesignationDeadline"),
+        "beneficiary_amendable": v.boolean(ticket, "beneficiaryAmendable"),
+        **{f"beneficiary_{name}": v.text(beneficiary, name) for name in BENEFICIARY_FIELDS},
+        "beneficiary_date_of_birth": v.date(beneficiary, "dateOfBirth"),
+        "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
+        "raw": v.scrub(dict(ticket)),
+        "synced_at": now,
+    }

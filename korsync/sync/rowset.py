@@ -1,0 +1,89 @@
+"""A page's worth of rows for several tables, and writing it in dependency order.
+
+Mapping code adds full rows (``add``), placeholder parents known only by id (``placeholder``),
+and for embedded collections the parents whose children were all given (``replace_children``),
+so children that vanished from an order are removed. ``write`` upserts parents before
+children in one session; the caller commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Table, delete
+from sqlalchemy.orm import Session
+
+from korsync.db import UpsertResult, ensure_rows, upsert_rows
+from korsync.models import metadata
+
+# Columns whose change alone is not a content change (read times of snapshot values).
+SNAPSHOT_TIMES = {
+    "offers": ("synced_at", "price_read_at", "availability_read_at"),
+    "sessions": ("synced_at", "availability_read_at"),
+}
+Row = dict[str, Any]
+
+
+@dataclasses.dataclass
+class RowSet:
+    """Rows to write, by table name."""
+
+    rows: dict[str, list[Row]] = dataclasses.field(default_factory=lambda: defaultdict(list))
+    placeholders: dict[str, list[Row]] = dataclasses.field(
+        default_factory=lambda: defaultdict(list)
+    )
+    children: dict[tuple[str, str], set[uuid.UUID]] = dataclasses.field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    def add(self, table: str, row: Row) -> None:
+        self.rows[table].append(row)
+
+    def placeholder(self, table: str, row_id: uuid.UUID | None, **parents: Any) -> None:
+        if row_id is not None:
+            self.placeholders[table].append({"id": row_id, **parents})
+
+    def replace_children(self, table: str, parent_column: str, parent_id: uuid.UUID) -> None:
+        """Children of ``parent_id`` in ``table`` not added in this set are deleted on write."""
+        self.children[(table, parent_column)].add(parent_id)
+
+    def extend(self, other: RowSet) -> None:
+        for name, rows in other.rows.items():
+            self.rows[name].extend(rows)
+        for name, rows in other.placeholders.items():
+            self.placeholders[name].extend(rows)
+        for key, parents in other.children.items():
+            self.children[key] |= parents
+
+    def count(self, table: str) -> int:
+        return len(self.rows.get(table, ()))
+
+
+def write(session: Session, rowset: RowSet) -> UpsertResult:
+    """Upsert every row, parents first; returns the counts over all tables."""
+    total = UpsertResult()
+    for table in metadata.sorted_tables:
+        placeholders = rowset.placeholders.get(table.name)
+        if placeholders:
+            ensure_rows(session, table, placeholders)
+        _prune(session, table, rowset)
+        rows = rowset.rows.get(table.name)
+        if rows:
+            ignore = SNAPSHOT_TIMES.get(table.name, ("synced_at",))
+            total += upsert_rows(session, table, rows, ignore=ignore)
+    return total
+
+
+def _prune(session: Session, table: Table, rowset: RowSet) -> None:
+    for (name, parent_column), parents in rowset.children.items():
+        if name != table.name or not parents:
+            continue
+        keep = [row["id"] for row in rowset.rows.get(name, ())]
+        column = table.c[parent_column]
+        statement = delete(table).where(column.in_(list(parents)))
+        if keep:
+            statement = statement.where(table.c.id.not_in(keep))
+        session.execute(statement)

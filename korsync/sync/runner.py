@@ -1,0 +1,174 @@
+"""Running one stream: its record in ``sync_runs``, page transactions, and rejected records.
+
+``StreamRun`` opens a run (marking runs of the same stream left ``running`` by a killed
+process as ``interrupted``), gives out one transaction per page in which rows, rejects, state
+and the run's counters commit together, and closes the run as ``succeeded`` or ``failed`` with
+the error. A run is never recorded as a success unless its body finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from korsync.api.pagination import Page
+from korsync.db import UpsertResult, upsert_rejects
+from korsync.models import SyncRun
+from korsync.sync import rowset as rs
+from korsync.sync.values import MappingError, scrub
+
+log = logging.getLogger("korsync.sync")
+Mapper = Callable[[Mapping[str, Any], dt.datetime], rs.RowSet]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejection:
+    """An item that could not be mirrored, with why."""
+
+    raw: Any
+    reason: str
+
+    @property
+    def key(self) -> str:
+        if isinstance(self.raw, Mapping) and isinstance(self.raw.get("id"), str | int):
+            return str(self.raw["id"])
+        payload = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+@dataclasses.dataclass
+class RunTotals:
+    """What a run did, as ``sync_runs`` records it."""
+
+    pages: int = 0
+    rows: UpsertResult = dataclasses.field(default_factory=UpsertResult)
+    deleted: int = 0
+    rejects: int = 0
+
+
+def map_items(
+    items: Iterable[Any], mapper: Mapper, now: dt.datetime
+) -> tuple[rs.RowSet, list[Rejection]]:
+    """Rows for every item ``mapper`` understands, and a rejection for each it does not."""
+    rows, rejects = rs.RowSet(), []
+    for item in items:
+        try:
+            rows.extend(mapper(item, now))
+        except MappingError as exc:
+            rejects.append(Rejection(scrub(item), str(exc)))
+    return rows, rejects
+
+
+def map_page(page: Page, mapper: Mapper, now: dt.datetime) -> tuple[rs.RowSet, list[Rejection]]:
+    """``map_items`` over a fetched page, plus the members the client could not understand."""
+    rows, rejects = map_items(page.items, mapper, now)
+    rejects += [Rejection(scrub(r.raw), r.reason) for r in page.rejects]
+    return rows, rejects
+
+
+class StreamRun:
+    """One recorded run of one stream; use as a context manager."""
+
+    def __init__(self, sessions: sessionmaker[Session], stream: str, mode: str) -> None:
+        self.sessions, self.stream, self.mode = sessions, stream, mode
+        self.totals = RunTotals()
+        self.details: dict[str, Any] = {}
+        self.run_id: uuid.UUID | None = None
+        self._lock = threading.Lock()  # backfill slices write from several threads
+        # SQLite has one writer at a time; queue our own threads instead of meeting SQLITE_BUSY.
+        self._write_lock = threading.Lock()
+        self._serialize_writes = sessions.kw["bind"].dialect.name == "sqlite"
+
+    def __enter__(self) -> StreamRun:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.stream == self.stream, SyncRun.status == "running")
+                .values(status="interrupted", error="the process ended before the run finished")
+            )
+            run = SyncRun(stream=self.stream, mode=self.mode, status="running")
+            session.add(run)
+            session.flush()
+            self.run_id = run.id
+        log.info("%s: %s run started", self.stream, self.mode)
+        return self
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work, plus this run's counters, commits as one transaction."""
+        guard = self._write_lock if self._serialize_writes else nullcontext()
+        with guard, self.sessions.begin() as session:
+            yield session
+            counters = self._counters()
+            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**counters))
+
+    def write(
+        self, session: Session, rows: rs.RowSet, rejects: Sequence[Rejection] = ()
+    ) -> UpsertResult:
+        """Write one page's rows and rejects in ``session`` and count them as a page."""
+        result = rs.write(session, rows)
+        if rejects:
+            upsert_rejects(session, self.stream, [(r.key, r.reason, r.raw) for r in rejects])
+        with self._lock:
+            self.totals.pages += 1
+            self.totals.rows += result
+            self.totals.rejects += len(rejects)
+        for reject in rejects:
+            log.warning("%s: rejected item %s: %s", self.stream, reject.key, reject.reason)
+        return result
+
+    def _counters(self) -> dict[str, Any]:
+        with self._lock:
+            t = dataclasses.replace(self.totals, rows=dataclasses.replace(self.totals.rows))
+        return {
+            "pages": t.pages,
+            "rows_inserted": t.rows.inserted,
+            "rows_updated": t.rows.updated,
+            "rows_unchanged": t.rows.unchanged,
+            "rows_deleted": t.deleted,
+            "rejects": t.rejects,
+            "details": self.details or None,
+        }
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        status = "succeeded" if exc is None else "failed"
+        if kind is not None and not issubclass(kind, Exception):
+            status = "interrupted"  # KeyboardInterrupt, SystemExit: cut short, never a success
+        error = None if exc is None else f"{type(exc).__name__}: {exc}"[:2000]
+        with self.sessions.begin() as session:
+            values = {**self._counters(), "status": status, "error": error, "finished_at": utcnow()}
+            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+        summary = self.summary()
+        if exc is None:
+            log.info("%s: %s", self.stream, summary)
+        else:
+            log.error("%s: %s after %s", self.stream, status, summary)
+
+    def summary(self) -> str:
+        t = self.totals
+        return (
+            f"{self.mode}: {t.pages} page(s), {t.rows.inserted} inserted, "
+            f"{t.rows.updated} updated, {t.rows.unchanged} unchanged, "
+            f"{t.deleted} marked deleted, {t.rejects} rejected"
+        )
