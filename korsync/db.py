@@ -1,15 +1,17 @@
 """The database layer: engine and session factories, migrations to head, and the bulk upsert.
 
-``upsert_rows`` writes a page of rows in one statement per chunk with ``INSERT … ON CONFLICT DO
-UPDATE``, rewriting only rows whose content changed, and reports inserted / updated / unchanged
-counts. ``ensure_rows`` inserts placeholder rows for parents referenced before their own stream
-mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped.
+``upsert_rows`` writes a page of rows with one cached ``INSERT … ON CONFLICT DO UPDATE`` sent
+in multi-row batches, rewriting only rows whose content changed, and reports inserted /
+updated / unchanged counts. ``ensure_rows`` inserts placeholder rows for parents referenced
+before their own stream mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no
+child is dropped.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -118,21 +120,16 @@ def _insert(table: Table, dialect: str) -> Any:
     raise NotImplementedError(f"korsync supports PostgreSQL and SQLite, not {dialect}")
 
 
-def _chunks(rows: Sequence[Mapping[str, Any]], width: int) -> Iterable[Sequence[Mapping[str, Any]]]:
-    size = max(1, MAX_PARAMS // max(1, width))
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def _complete(rows: Iterable[Mapping[str, Any]], table: Table) -> list[dict[str, Any]]:
-    """Dedupe by id (last wins) and give every row every column, so a field gone upstream
-    becomes NULL instead of keeping a stale value."""
+    """Dedupe by id (last wins), sort by id, and give every row every column, so a field gone
+    upstream becomes NULL instead of keeping a stale value. Sorting makes concurrent writers
+    (backfill slices) lock rows in one order, so they cannot deadlock each other."""
     names = [c.name for c in table.columns]
     unknown = {key for row in rows for key in row} - set(names)
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
     by_id = {row["id"]: row for row in rows}
-    return [{name: row.get(name) for name in names} for row in by_id.values()]
+    return [{name: by_id[key].get(name) for name in names} for key in sorted(by_id, key=str)]
 
 
 def upsert_rows(
@@ -145,36 +142,35 @@ def upsert_rows(
     """Insert or update ``rows`` (dicts keyed by column name, with ``id``) in ``table``.
 
     A row whose columns other than ``ignore`` are all equal to the stored ones is left
-    untouched and counted as unchanged. Nothing is committed here: the caller commits the
-    page together with the watermark that covers it.
+    untouched and counted as unchanged. One cached statement, sent as multi-row batches.
+    Nothing is committed here: the caller commits the page with the watermark covering it.
     """
     complete = _complete(list(rows), table)
-    result = UpsertResult()
     if not complete:
-        return result
+        return UpsertResult()
     dialect = session.get_bind().dialect.name
-    for chunk in _chunks(complete, len(table.columns)):
-        existing = set() if dialect == "postgresql" else _existing_ids(session, table, chunk)
-        returned = session.execute(_upsert_statement(table, dialect, chunk, ignore)).all()
-        if dialect == "postgresql":
-            inserted = sum(1 for row in returned if row.inserted)
-        else:
-            inserted = sum(1 for row in returned if row.id not in existing)
-        result.inserted += inserted
-        result.updated += len(returned) - inserted
-        result.unchanged += len(chunk) - len(returned)
-    return result
+    statement = _upsert_statement(table, dialect, tuple(ignore))
+    if dialect == "postgresql":
+        returned = session.execute(statement, complete).all()
+        inserted = sum(1 for row in returned if row.inserted)
+    else:
+        existing = _existing_ids(session, table, [row["id"] for row in complete])
+        returned = session.execute(statement, complete).all()
+        inserted = sum(1 for row in returned if row.id not in existing)
+    return UpsertResult(inserted, len(returned) - inserted, len(complete) - len(returned))
 
 
-def _existing_ids(session: Session, table: Table, chunk: Sequence[Mapping[str, Any]]) -> set[Any]:
-    ids = [row["id"] for row in chunk]
-    return set(session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+def _existing_ids(session: Session, table: Table, ids: Sequence[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for start in range(0, len(ids), MAX_PARAMS):
+        chunk = ids[start : start + MAX_PARAMS]
+        found.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+    return found
 
 
-def _upsert_statement(
-    table: Table, dialect: str, chunk: Sequence[Mapping[str, Any]], ignore: Sequence[str]
-) -> Any:
-    insert = _insert(table, dialect).values(list(chunk))
+@functools.cache
+def _upsert_statement(table: Table, dialect: str, ignore: tuple[str, ...]) -> Any:
+    insert = _insert(table, dialect)
     columns = [c for c in table.columns if not c.primary_key]
     changed = or_(
         *(c.is_distinct_from(insert.excluded[c.name]) for c in columns if c.name not in ignore)
@@ -195,15 +191,14 @@ def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
 
     Returns how many placeholders were created. A later upsert of the real item fills them.
     """
-    unique = list({row["id"]: dict(row) for row in rows}.values())
-    created = 0
-    dialect = session.get_bind().dialect.name
+    by_id = {row["id"]: dict(row) for row in rows}
+    unique = [by_id[key] for key in sorted(by_id, key=str)]  # one lock order (see _complete)
+    if not unique:
+        return 0
     keys = sorted({key for row in unique for key in row})
-    for chunk in _chunks(unique, len(keys)):
-        padded = [{key: row.get(key) for key in keys} for row in chunk]
-        statement = _insert(table, dialect).values(padded).on_conflict_do_nothing()
-        created += len(session.execute(statement.returning(table.c.id)).all())
-    return created
+    padded = [{key: row.get(key) for key in keys} for row in unique]
+    statement = _insert(table, session.get_bind().dialect.name).on_conflict_do_nothing()
+    return len(session.execute(statement.returning(table.c.id), padded).all())
 
 
 def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]]) -> None:
@@ -215,7 +210,7 @@ def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, s
               "first_seen_at": now, "last_seen_at": now, "times_seen": 1}
         for key, reason, raw in rejects
     }  # fmt: skip
-    insert = _insert(table, session.get_bind().dialect.name).values(list(rows.values()))
+    insert = _insert(table, session.get_bind().dialect.name)
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["stream", "record_key"],
@@ -225,5 +220,6 @@ def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, s
                 "last_seen_at": insert.excluded.last_seen_at,
                 "times_seen": table.c.times_seen + 1,
             },
-        )
+        ),
+        list(rows.values()),
     )

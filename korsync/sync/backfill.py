@@ -92,6 +92,7 @@ class Backfill:
             cursor = saved.cursor if saved else None
         if (
             cursor
+            and "since" in cursor
             and (since is None or api_time(since) == cursor["since"])
             and (until is None or api_time(until) == cursor["until"])
         ):

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -25,29 +27,39 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.errors import NotFoundError
 from korsync.api.jsonld import as_uuid
-from korsync.api.pagination import Reject
+from korsync.api.pagination import Page
 from korsync.db import MAX_PARAMS
 from korsync.models import metadata
 from korsync.sync import catalogue_rows as cr
 from korsync.sync import values as v
-from korsync.sync.runner import StreamRun, map_items, map_page, utcnow
+from korsync.sync.rowset import RowSet
+from korsync.sync.runner import Rejection, StreamRun, map_items, map_page, utcnow
 
 Scope = tuple[str, str | None, uuid.UUID | None]  # table, parent column, parent id
 
 
+FLUSH_ROWS = 1000  # rows buffered before a write: many listings are a handful of rows
+
+
 @dataclasses.dataclass
 class CatalogueRefresh:
-    """One refresh in progress: the client, the run, and what each complete listing returned."""
+    """One refresh in progress: the client, the run, what each complete listing returned, and
+    rows waiting to be written (small listings are written together; safe because nothing is
+    marked deleted before the whole refresh has been written)."""
 
     client: ApiClient
     run: StreamRun
     seen: dict[Scope, set[uuid.UUID]] = dataclasses.field(default_factory=lambda: defaultdict(set))
     forms: set[uuid.UUID] = dataclasses.field(default_factory=set)
+    _rows: RowSet = dataclasses.field(default_factory=RowSet)
+    _rejects: list[Rejection] = dataclasses.field(default_factory=list)
+    _pages: int = 0
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def walk(
         self, path: str, params: Mapping[str, Any] | None, mapper: cr.Mapper, scope: Scope
     ) -> list[dict[str, Any]]:
-        """Read a whole collection, committing each page; returns the items read.
+        """Read a whole collection; returns the items read.
 
         Raises ``NotFoundError`` when the collection does not exist for this account.
         """
@@ -55,16 +67,16 @@ class CatalogueRefresh:
         seen: set[uuid.UUID] = set()
         for page in self.client.iter_pages(path, dict(params or {})):
             rows, rejects = map_page(page, mapper, utcnow())
-            with self.run.transaction() as session:
-                self.run.write(session, rows, rejects)
-            seen.update(row["id"] for row in rows.rows.get(scope[0], ()))
-            seen.update(_reject_ids(page.rejects))
-            self.forms.update(
-                r["form_id"] for r in rows.rows.get("offer_tickets", ()) if r["form_id"]
-            )
+            self._buffer(rows, rejects)
+            seen.update(_listed_ids(page))
             items += page.items
-        self.seen[scope] |= seen
+        self.record(scope, seen)
         return items
+
+    def record(self, scope: Scope, ids: set[uuid.UUID]) -> None:
+        """Note ``ids`` as listed under ``scope``."""
+        with self._lock:
+            self.seen[scope] |= ids
 
     def optional(
         self, path: str, params: Mapping[str, Any] | None, mapper: cr.Mapper, scope: Scope
@@ -75,10 +87,32 @@ class CatalogueRefresh:
         except NotFoundError:
             return []
 
+    def _buffer(self, rows: RowSet, rejects: list[Rejection]) -> None:
+        with self._lock:
+            self._rows.extend(rows)
+            self._rejects += rejects
+            self._pages += 1
+            self.forms.update(
+                r["form_id"] for r in rows.rows.get("offer_tickets", ()) if r["form_id"]
+            )
+            if sum(map(len, self._rows.rows.values())) >= FLUSH_ROWS:
+                self._flush()
 
-def _reject_ids(rejects: Iterable[Reject]) -> set[uuid.UUID]:
-    """Ids of rejected items: they still exist upstream, so their rows must not be marked."""
-    raws = (r.raw for r in rejects if isinstance(r.raw, Mapping))
+    def flush(self) -> None:
+        """Write every buffered row now."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pages:
+            with self.run.transaction() as session:
+                self.run.write(session, self._rows, self._rejects, pages=self._pages)
+        self._rows, self._rejects, self._pages = RowSet(), [], 0
+
+
+def _listed_ids(page: Page) -> set[uuid.UUID]:
+    """Ids of every item the page listed, rejected ones included: they exist upstream."""
+    raws = [*page.items, *(r.raw for r in page.rejects if isinstance(r.raw, Mapping))]
     return {i for i in (as_uuid(raw.get("id")) for raw in raws) if i is not None}
 
 
@@ -92,6 +126,7 @@ def sync_catalogue(client: ApiClient, sessions: sessionmaker[Session]) -> Stream
             _catalog(refresh, v.item_id(catalog))
         for form_id in sorted(refresh.forms):
             _form(refresh, form_id)
+        refresh.flush()
         with run.transaction() as session:
             run.totals.deleted += mark_deleted(session, refresh.seen, utcnow())
         run.details = {"collections": len(refresh.seen), "forms": len(refresh.forms)}
@@ -117,36 +152,32 @@ def _catalog(refresh: CatalogueRefresh, catalog_id: uuid.UUID) -> None:
         cr.product_base_rows(catalog_id),
         ("product_bases", "catalog_id", catalog_id),
     )
+    in_bases: set[uuid.UUID] = set()
     for product_base in bases:
         base_id = v.item_id(product_base)
-        refresh.optional(
-            f"{base}/product_bases/{base_id}/products",
-            None,
-            cr.product_rows(catalog_id, base_id),
-            ("products", "product_base_id", base_id),
-        )
-    if not bases:  # older model: products hang off the catalog
-        refresh.optional(
-            f"{base}/products",
-            None,
-            cr.product_rows(catalog_id),
-            ("products", "catalog_id", catalog_id),
-        )
+        mapper = cr.product_rows(catalog_id, base_id)
+        scope: Scope = ("products", "product_base_id", base_id)
+        refresh.optional(f"{base}/product_bases/{base_id}/products", None, mapper, scope)
+        in_bases |= refresh.seen[scope]
+    # Every product of the catalog (the older model's only listing); those already read under
+    # their product base are skipped so their product_base_id is kept.
+    mapper = cr.product_rows(catalog_id, skip=in_bases)
+    refresh.optional(f"{base}/products", None, mapper, ("products", "catalog_id", catalog_id))
     offers = refresh.optional(
         f"{base}/offers",
         {"order[date]": "asc"},
         cr.offer_rows(catalog_id),
         ("offers", "catalog_id", catalog_id),
     )
-    for offer in offers:
-        _offer(refresh, catalog_id, offer)
+    with ThreadPoolExecutor(refresh.client.options.max_concurrency) as pool:
+        for done in [pool.submit(_offer, refresh, catalog_id, offer) for offer in offers]:
+            done.result()
 
 
 def _offer(refresh: CatalogueRefresh, catalog_id: uuid.UUID, offer: Mapping[str, Any]) -> None:
     offer_id = v.item_id(offer)
-    refresh.seen[("offer_tickets", "offer_id", offer_id)].update(
-        v.item_id(t) for t in offer.get("tickets") or [] if isinstance(t, Mapping)
-    )
+    tickets = {v.item_id(t) for t in offer.get("tickets") or [] if isinstance(t, Mapping)}
+    refresh.record(("offer_tickets", "offer_id", offer_id), tickets)
     for ticket in offer.get("tickets") or []:
         if not isinstance(ticket, Mapping) or ticket.get("dateAccess") is not False:
             continue  # all-day tickets have no sessions
@@ -166,22 +197,42 @@ def _form(refresh: CatalogueRefresh, form_id: uuid.UUID) -> None:
     rows, rejects = map_items([form], cr.form_rows, utcnow())
     with refresh.run.transaction() as session:
         refresh.run.write(session, rows, rejects)
-    refresh.seen[("forms", None, None)].add(form_id)
 
 
 def mark_deleted(session: Session, seen: Mapping[Scope, set[uuid.UUID]], now: dt.datetime) -> int:
     """Set ``deleted_at`` on live rows under each completely listed parent that were not seen."""
-    marked = 0
+    by_column: dict[tuple[str, str | None], dict[uuid.UUID | None, set[uuid.UUID]]] = defaultdict(
+        dict
+    )
     for (name, parent_column, parent_id), ids in seen.items():
-        if name == "forms":
-            continue  # forms are read one by one; absence from a listing means nothing
+        by_column[(name, parent_column)][parent_id] = ids
+    marked = 0
+    for (name, parent_column), listings in by_column.items():
         table: Table = metadata.tables[name]
-        query = select(table.c.id).where(table.c.deleted_at.is_(None))
-        if parent_column is not None:
-            query = query.where(table.c[parent_column] == parent_id)
-        gone = [row_id for row_id in session.scalars(query) if row_id not in ids]
+        gone = [
+            row_id
+            for row_id, parent in _live(session, table, parent_column, list(listings))
+            if row_id not in listings[parent]
+        ]
         for start in range(0, len(gone), MAX_PARAMS):
             chunk = gone[start : start + MAX_PARAMS]
             session.execute(update(table).where(table.c.id.in_(chunk)).values(deleted_at=now))
         marked += len(gone)
     return marked
+
+
+def _live(
+    session: Session, table: Table, parent_column: str | None, parents: list[uuid.UUID | None]
+) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    """(id, parent id) of the live rows of ``table`` under ``parents`` (all rows: no column)."""
+    live = table.c.deleted_at.is_(None)
+    if parent_column is None:
+        return [(row_id, None) for row_id in session.scalars(select(table.c.id).where(live))]
+    column = table.c[parent_column]
+    found: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    for start in range(0, len(parents), MAX_PARAMS):
+        query = select(table.c.id, column).where(
+            live, column.in_(parents[start : start + MAX_PARAMS])
+        )
+        found += [(row.id, row[1]) for row in session.execute(query)]
+    return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from korsync.sync import values as v
@@ -98,8 +99,16 @@ def product_base_rows(catalog_id: uuid.UUID) -> Mapper:
     return rows
 
 
-def product_rows(catalog_id: uuid.UUID, product_base_id: uuid.UUID | None = None) -> Mapper:
+def product_rows(
+    catalog_id: uuid.UUID,
+    product_base_id: uuid.UUID | None = None,
+    skip: AbstractSet[uuid.UUID] = frozenset(),
+) -> Mapper:
+    """Products of a base (or of the catalog); ids in ``skip`` were written already."""
+
     def rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
+        if v.item_id(item) in skip:
+            return RowSet()
         row = {
             **_common(item, now),
             "catalog_id": catalog_id,

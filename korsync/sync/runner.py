@@ -119,14 +119,18 @@ class StreamRun:
             session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**counters))
 
     def write(
-        self, session: Session, rows: rs.RowSet, rejects: Sequence[Rejection] = ()
+        self,
+        session: Session,
+        rows: rs.RowSet,
+        rejects: Sequence[Rejection] = (),
+        pages: int = 1,
     ) -> UpsertResult:
-        """Write one page's rows and rejects in ``session`` and count them as a page."""
+        """Write the rows and rejects of ``pages`` fetched pages in ``session``."""
         result = rs.write(session, rows)
         if rejects:
             upsert_rejects(session, self.stream, [(r.key, r.reason, r.raw) for r in rejects])
         with self._lock:
-            self.totals.pages += 1
+            self.totals.pages += pages
             self.totals.rows += result
             self.totals.rejects += len(rejects)
         for reject in rejects:
