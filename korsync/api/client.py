@@ -1,0 +1,308 @@
+"""The KorusTicket HTTP client: one ``httpx.Client`` per run, with auth, retries and throttling.
+
+``ApiClient`` is built from ``ClientOptions`` (the CLI fills them from settings; tests pass a
+transport such as the simulator's ``httpx.WSGITransport``). ``get_json`` fetches one JSON-LD
+object; ``iter_pages`` walks a Hydra collection page by page so the caller can commit each.
+Every request goes through a ``stamina`` retry loop steered by ``RetryPolicy`` and through
+``ThrottledTransport`` (rate limit and concurrency bound shared by all threads). A 404 raises
+``NotFoundError`` for callers that tolerate absent endpoints; other failures raise the
+``ApiError`` family, whose messages carry the redacted URL and the last status, never a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import httpx
+import stamina
+
+from korsync import __version__
+from korsync.api.auth import (
+    BearerAuth,
+    OidcTokens,
+    StaticToken,
+    TokenGrant,
+    TokenSource,
+    parse_token_response,
+)
+from korsync.api.errors import AuthError, NotFoundError, Redactor, StatusError
+from korsync.api.pagination import PAGE_SIZE, HydraPaginator, Page
+from korsync.api.retries import (
+    RETRY_STATUSES,
+    Backoff,
+    RetryableError,
+    RetryPolicy,
+    parse_retry_after,
+)
+from korsync.api.throttle import RateLimiter, ThrottledTransport
+
+log = logging.getLogger("korsync.api")
+
+Scalar = str | int | float | bool | None
+Params = Mapping[str, Scalar | Sequence[Scalar]]
+
+_RETRYABLE_TRANSPORT_ERRORS = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    ConnectionError,
+)
+_DETAIL_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Everything an ``ApiClient`` needs; exactly one of ``token`` or client credentials.
+
+    ``token_url`` may be absolute (the OIDC issuer is usually another host) or a path on
+    ``base_url``. Retries stop after ``max_attempts`` attempts or when the next one could not
+    start within ``deadline_s`` of the first; an attempt in flight may add one ``timeout_s``.
+    """
+
+    base_url: str
+    token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    token_url: str | None = None
+    language: str | None = None
+    connect_timeout_s: float = 10.0
+    timeout_s: float = 30.0
+    rate_limit_per_s: float | None = 20.0
+    max_concurrency: int = 4
+    max_attempts: int = 6
+    deadline_s: float = 300.0
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    backoff_jitter_s: float = 1.0
+    page_size: int = PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        self._check_auth()
+        if not 1 <= self.page_size <= PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
+        if self.max_attempts < 1 or self.max_concurrency < 1:
+            raise ValueError("max_attempts and max_concurrency must be at least 1")
+        positive = (self.backoff_initial_s, self.deadline_s, self.timeout_s, self.connect_timeout_s)
+        if min(positive) <= 0 or (self.rate_limit_per_s is not None and self.rate_limit_per_s <= 0):
+            raise ValueError(
+                "timeouts, backoff_initial_s, deadline_s and rate_limit_per_s must be > 0"
+            )
+
+    def _check_auth(self) -> None:
+        """Exactly one of a non-empty token or complete client credentials (never echoed)."""
+        oidc = (self.client_id, self.client_secret, self.token_url)
+        if self.token is not None and not self.token.strip():
+            raise ValueError("token is empty")
+        if self.token is None and not all(oidc):
+            raise ValueError("set token, or client_id, client_secret and token_url")
+        if self.token is not None and any(oidc):
+            raise ValueError("set either token or client credentials, not both")
+
+
+def _headers(options: ClientOptions) -> dict[str, str]:
+    """Headers sent on every API request."""
+    headers = {"Accept": "application/ld+json", "User-Agent": f"korsync/{__version__}"}
+    if options.language:
+        headers["Accept-Language"] = options.language
+    return headers
+
+
+def _transport(options: ClientOptions, inner: httpx.BaseTransport | None) -> ThrottledTransport:
+    """The throttled transport around ``inner`` (default: pooled HTTP/1.1 with keep-alive)."""
+    if inner is None:
+        size = options.max_concurrency + 2  # headroom for a token request
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        inner = httpx.HTTPTransport(limits=limits, retries=0)
+    limiter = RateLimiter(options.rate_limit_per_s) if options.rate_limit_per_s else None
+    return ThrottledTransport(inner, max_concurrency=options.max_concurrency, limiter=limiter)
+
+
+def _problem_detail(response: httpx.Response) -> str:
+    """``": title: detail"`` from a problem document (or OAuth2 error body), or ``""``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    keys = ("title", "detail", "error", "error_description")  # problem document or OAuth2 error
+    parts = [str(body[k]) for k in keys if isinstance(body.get(k), str | int)]
+    text = ": ".join(dict.fromkeys(parts))  # title and detail are often the same
+    return f": {text[:_DETAIL_CHARS]}" if text else ""
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object; a ``RetryableError`` when it is not (truncated, HTML…)."""
+    try:
+        body = response.json()
+    except ValueError:
+        size = len(response.content)
+        raise RetryableError(f"response body is not valid JSON ({size} bytes)") from None
+    if not isinstance(body, dict):
+        raise RetryableError(f"response body is a JSON {type(body).__name__}, not an object")
+    return body
+
+
+class ApiClient:
+    """A KorusTicket API session; thread-safe, use as a context manager or ``close()`` it."""
+
+    def __init__(
+        self, options: ClientOptions, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.options = options
+        self._redactor = Redactor(options.token, options.client_secret)
+        self._backoff = Backoff(
+            options.backoff_initial_s, options.backoff_max_s, options.backoff_jitter_s
+        )
+        self._http = httpx.Client(
+            base_url=options.base_url,
+            headers=_headers(options),
+            timeout=httpx.Timeout(options.timeout_s, connect=options.connect_timeout_s),
+            transport=_transport(options, transport),
+            follow_redirects=False,
+        )
+        self._auth = BearerAuth(self._token_source())
+
+    def _token_source(self) -> TokenSource:
+        if self.options.token is not None:
+            return StaticToken(self.options.token)
+        return OidcTokens(self._fetch_token, on_token=self._redactor.add)
+
+    def get_json(self, path_or_url: str, params: Params | None = None) -> dict[str, Any]:
+        """GET one JSON-LD object; ``NotFoundError`` on 404, other ``ApiError``s after retries."""
+        return self._request_json("GET", path_or_url, params=params, auth=self._auth)
+
+    def iter_pages(self, path: str, params: Params | None = None) -> Iterator[Page]:
+        """Yield each page of the Hydra collection at ``path`` (``itemsPerPage`` set for you).
+
+        Raises ``PaginationError`` when the walk cannot be completed safely (see
+        ``korsync.api.pagination``), after yielding every page that was sound.
+        """
+        first = self._http.build_request("GET", path, params=params).url
+        pager = HydraPaginator(first, page_size=self.options.page_size)
+        while (request := pager.next_request()) is not None:
+            if request.refetch:
+                log.warning(
+                    "page %d repeats the previous page; fetching it once more: %s",
+                    request.page,
+                    self._redactor.url(str(request.url)),
+                )
+            body = self._request_json("GET", request.url, auth=self._auth)
+            page = pager.accept(request, body)
+            if page is not None:
+                yield page
+
+    def _fetch_token(self) -> TokenGrant:
+        """POST the client-credentials grant; ``AuthError`` when refused or unreadable."""
+        assert self.options.token_url is not None  # checked by ClientOptions
+        data = {
+            "grant_type": "client_credentials",
+            "client_id": self.options.client_id or "",
+            "client_secret": self.options.client_secret or "",
+        }
+        try:
+            body = self._request_json(
+                "POST",
+                self.options.token_url,
+                data=data,
+                headers={"Accept": "application/json"},
+                auth=None,
+            )
+            return parse_token_response(body)
+        except (AuthError, StatusError) as exc:
+            message = f"the token endpoint refused the client credentials ({exc.reason})"
+            raise AuthError(message, url=exc.url, status=exc.status) from None
+        except ValueError as exc:
+            url = self._redactor.url(self.options.token_url)
+            raise AuthError(f"unusable token response: {exc}", url=url, status=200) from None
+
+    def _request_json(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        auth: httpx.Auth | None,
+        params: Params | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request with retries and return its JSON object body."""
+        request = self._http.build_request(method, url, params=params, data=data, headers=headers)
+        shown = self._redactor.url(str(request.url))
+        policy = RetryPolicy(
+            method, shown, self.options.max_attempts, self.options.deadline_s, self._backoff
+        )
+        try:
+            for attempt in stamina.retry_context(
+                on=policy,
+                attempts=self.options.max_attempts,
+                timeout=None,  # the policy keeps the deadline, Retry-After included
+                wait_initial=self._backoff.initial,
+                wait_max=self._backoff.maximum,
+                wait_jitter=self._backoff.jitter,
+            ):
+                with attempt:
+                    return self._attempt(request, shown, auth)
+        except RetryableError as exc:
+            raise policy.give_up(exc) from exc
+        raise AssertionError("unreachable: stamina either returns or raises")
+
+    def _attempt(
+        self, request: httpx.Request, shown: str, auth: httpx.Auth | None
+    ) -> dict[str, Any]:
+        """One attempt: the JSON object, a ``RetryableError``, or a final ``ApiError``."""
+        try:
+            response = self._http.send(request, auth=auth)
+        except _RETRYABLE_TRANSPORT_ERRORS as exc:
+            detail = self._redactor.scrub(str(exc))[:_DETAIL_CHARS] or "no detail"
+            raise RetryableError(f"{type(exc).__name__}: {detail}") from exc
+        log.debug("%s %s -> %d", request.method, shown, response.status_code)
+        if response.is_success:
+            return _json_object(response)
+        raise self._status_error(response, shown, authenticated=auth is not None)
+
+    def _status_error(
+        self, response: httpx.Response, shown: str, *, authenticated: bool
+    ) -> Exception:
+        """The exception for a non-2xx response: retryable or final."""
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return RetryableError(f"HTTP {status}", status=status, retry_after=retry_after)
+        detail = self._redactor.scrub(_problem_detail(response))
+        if status == httpx.codes.UNAUTHORIZED:
+            why = self._unauthorized_reason() if authenticated else "HTTP 401 Unauthorized"
+            return AuthError(why + detail, url=shown, status=status)
+        if status == httpx.codes.NOT_FOUND:
+            return NotFoundError(f"HTTP 404 Not Found{detail}", url=shown, status=status)
+        return StatusError(
+            f"HTTP {status} {response.reason_phrase}{detail}", url=shown, status=status
+        )
+
+    def _unauthorized_reason(self) -> str:
+        if self.options.token is not None:
+            return "HTTP 401 Unauthorized: the API token was refused"
+        return "HTTP 401 Unauthorized even with a freshly fetched token"
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "static token" if self.options.token is not None else "client credentials"
+        return f"ApiClient({self._redactor.url(self.options.base_url)!r}, {mode})"

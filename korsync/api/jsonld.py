@@ -1,0 +1,134 @@
+"""Tolerant readers for KorusTicket's JSON-LD: IRIs to UUIDs, and Hydra collection keys.
+
+IRIs carry their parents' ids by position (``/v1/ticketing/catalogs/{c}/offers/{o}/tickets/{t}``),
+in both catalogue models' shapes and as paths or absolute URLs; ``iri_id`` and ``iri_ids`` read
+them and return ``None``/``{}`` for anything else. The Hydra helpers accept API Platform 4's
+unprefixed keys (``member``), the ``hydra:``-prefixed ones and full Hydra IRIs alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+# collection segment -> key of the id that follows it
+_SEGMENT_KEYS = {
+    "catalogs": "catalog",
+    "product_bases": "product_base",
+    "products": "product",
+    "options": "option",
+    "values": "value",
+    "offers": "offer",
+    "tickets": "ticket",
+    "sessions": "session",
+    "events": "event",
+    "orders": "order",
+    "items": "item",
+    "documents": "document",
+    "reservations": "reservation",
+    "organizations": "organization",
+    "forms": "form",
+    "fields": "field",
+    "choices": "choice",
+}
+
+
+def _segments(iri: object) -> list[str]:
+    """Path segments of an IRI or URL; empty for anything that is not a usable string."""
+    if not isinstance(iri, str) or not iri.strip():
+        return []
+    try:
+        path = urlsplit(iri.strip()).path
+    except ValueError:
+        return []
+    return [segment for segment in path.split("/") if segment]
+
+
+def as_uuid(value: object) -> uuid.UUID | None:
+    """``value`` as a UUID when it is one (string in any standard form), else ``None``."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def iri_id(iri: object) -> uuid.UUID | None:
+    """The UUID in the IRI's last path segment, or ``None`` (genids, garbage, ``None``)."""
+    segments = _segments(iri)
+    return as_uuid(segments[-1]) if segments else None
+
+
+def iri_ids(iri: object) -> dict[str, uuid.UUID]:
+    """Every ``collection/{uuid}`` pair of the IRI, keyed by the singular collection name.
+
+    ``/v1/booking/orders/{o}/items/{i}/tickets/{t}`` gives ``{"order": o, "item": i, "ticket":
+    t}``; unknown collections are keyed by their segment with a trailing ``s`` dropped.
+    Segments not followed by a UUID (``/options/zone``) are skipped.
+    """
+    segments = _segments(iri)
+    ids: dict[str, uuid.UUID] = {}
+    for name, value in itertools.pairwise(segments):
+        parsed = as_uuid(value)
+        if parsed is not None and as_uuid(name) is None:
+            ids[_SEGMENT_KEYS.get(name, name.removesuffix("s"))] = parsed
+    return ids
+
+
+def hydra_get(body: Mapping[str, Any], key: str) -> Any:
+    """``body[key]``, else ``body["hydra:" + key]``, else the full Hydra IRI key, else ``None``."""
+    for candidate in (key, f"hydra:{key}", f"{HYDRA}{key}"):
+        if candidate in body:
+            return body[candidate]
+    return None
+
+
+def members(body: Mapping[str, Any]) -> list[Any] | None:
+    """The collection's members, or ``None`` when the body carries no member list."""
+    value = hydra_get(body, "member")
+    return value if isinstance(value, list) else None
+
+
+def total_items(body: Mapping[str, Any]) -> int | None:
+    """``totalItems`` as a non-negative int, or ``None`` when missing or not a number."""
+    value = hydra_get(body, "totalItems")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def view(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The collection's ``view`` (``PartialCollectionView``), or an empty mapping."""
+    value = hydra_get(body, "view")
+    return value if isinstance(value, Mapping) else {}
+
+
+def view_next(body: Mapping[str, Any]) -> str | None:
+    """The ``view.next`` link (any prefix), or ``None`` when absent or empty."""
+    value = hydra_get(view(body), "next")
+    if isinstance(value, Mapping):  # expanded form {"@id": "..."}
+        value = value.get("@id")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def item_key(item: object) -> str | None:
+    """The item's ``id`` (or, lacking one, ``@id``) as a string, for comparing pages."""
+    if not isinstance(item, Mapping):
+        return None
+    for key in ("id", "@id"):
+        value = item.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
