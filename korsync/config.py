@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     overlap_seconds: int = Field(default=600, ge=0)
     safety_margin_seconds: int = Field(default=60, ge=0)
     documents_per_run: int = Field(default=200, ge=0)
+    pii: Literal["keep", "hash", "drop"] = "keep"
+    pii_key: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -116,6 +118,12 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, dotenv_settings, CredentialsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _check_pii_key(self) -> Settings:
+        if self.pii == "hash" and self.pii_key is None:
+            raise ValueError("KORSYNC_PII_KEY is required when KORSYNC_PII=hash")
+        return self
 
     @property
     def sqlalchemy_url(self) -> URL:
@@ -153,7 +161,8 @@ def _describe(exc: ValidationError) -> str:
     # Only the variable name and pydantic's message: the offending input may be a secret.
     parts = []
     for error in exc.errors():
-        name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
-        parts.append(f"{name}: {message}")
+        if error["loc"]:
+            message = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}: {message}"
+        parts.append(message)
     return "invalid setting " + "; ".join(parts)

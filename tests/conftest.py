@@ -114,8 +114,9 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_url: str) -> Iterator[str]:
-    """A URL whose search_path is this worker's own freshly migrated schema."""
-    schema = f"korsync_test_{_worker()}"
+    """A URL whose search_path is this test process's own freshly migrated schema (several
+    pytest runs may share one server)."""
+    schema = f"korsync_test_{_worker()}_{os.getpid()}"
     admin = make_engine(postgres_url)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -126,6 +127,10 @@ def postgres_template(postgres_url: str) -> Iterator[str]:
     upgrade_to_head(engine)
     engine.dispose()
     yield url.render_as_string(hide_password=False)
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

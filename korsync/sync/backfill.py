@@ -134,7 +134,7 @@ class Backfill:
             "createdAt[strictly_before]": api_time(part.end),
         }
         for page in self.client.iter_pages(ORDERS_PATH, params):
-            rows, rejects = map_page(page, order_rows, utcnow())
+            rows, rejects = map_page(page, order_rows, utcnow(), self.options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint
             with run.transaction() as session:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from korsync.pii import HASH_PREFIX
 from korsync.sync import values as v
 from korsync.sync.rowset import RowSet
 
@@ -46,6 +47,13 @@ def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
         document_iri = document.get("@id") if isinstance(document, Mapping) else document
         rows.placeholder("order_documents", v.ref({"d": document_iri}, "d"), order_id=order_id)
     return rows
+
+
+def _birth_date(beneficiary: Mapping[str, Any]) -> dt.date | None:
+    """The date of birth, or None where the personal-data policy hashed it."""
+    if str(beneficiary.get("dateOfBirth")).startswith(HASH_PREFIX):
+        return None
+    return v.date(beneficiary, "dateOfBirth")
 
 
 def _catalog_of(items: list[Any]) -> uuid.UUID | None:
@@ -136,7 +144,7 @@ def _ticket(
         "beneficiary_designation_deadline": v.timestamp(ticket, "beneficiaryDesignationDeadline"),
         "beneficiary_amendable": v.boolean(ticket, "beneficiaryAmendable"),
         **{f"beneficiary_{name}": v.text(beneficiary, name) for name in BENEFICIARY_FIELDS},
-        "beneficiary_date_of_birth": v.date(beneficiary, "dateOfBirth"),
+        "beneficiary_date_of_birth": _birth_date(beneficiary),
         "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
         "raw": v.scrub(dict(ticket)),
         "synced_at": now,

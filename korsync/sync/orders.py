@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
+from korsync.pii import PiiPolicy
 from korsync.sync import state
 from korsync.sync.order_rows import order_rows
 from korsync.sync.runner import StreamRun, map_page, utcnow
@@ -33,6 +34,7 @@ class OrdersOptions:
     overlap: dt.timedelta = dt.timedelta(minutes=10)
     safety_margin: dt.timedelta = dt.timedelta(seconds=60)
     reconcile_days: int = 30
+    pii: PiiPolicy = dataclasses.field(default_factory=PiiPolicy)
 
 
 def api_time(value: dt.datetime) -> str:
@@ -54,7 +56,7 @@ def sync_orders(
     with StreamRun(sessions, "orders", "incremental") as run:
         run.details = {"watermark_before": _show(watermark), "query": params}
         for page in client.iter_pages(ORDERS_PATH, params):
-            rows, rejects = map_page(page, order_rows, utcnow())
+            rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             if seen:
                 watermark = max([*seen, *([watermark] if watermark else [])])
@@ -78,7 +80,7 @@ def reconcile_orders(
     with StreamRun(sessions, "orders_reconcile", "reconcile") as run:
         run.details = {"since": _show(since)}
         for page in client.iter_pages(ORDERS_PATH, params):
-            rows, rejects = map_page(page, order_rows, utcnow())
+            rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             with run.transaction() as session:
                 run.write(session, rows, rejects)
                 state.save(session, "orders_reconcile", cursor={"last_page": page.page})

@@ -75,10 +75,16 @@ def map_items(
     return rows, rejects
 
 
-def map_page(page: Page, mapper: Mapper, now: dt.datetime) -> tuple[rs.RowSet, list[Rejection]]:
-    """``map_items`` over a fetched page, plus the members the client could not understand."""
-    rows, rejects = map_items(page.items, mapper, now)
-    rejects += [Rejection(scrub(r.raw), r.reason) for r in page.rejects]
+def map_page(
+    page: Page, mapper: Mapper, now: dt.datetime, redact: Callable[[Any], Any] | None = None
+) -> tuple[rs.RowSet, list[Rejection]]:
+    """``map_items`` over a fetched page, plus the members the client could not understand.
+
+    ``redact`` (the personal-data policy) rewrites every item, rejected ones too, first.
+    """
+    redact = redact or (lambda item: item)
+    rows, rejects = map_items([redact(item) for item in page.items], mapper, now)
+    rejects += [Rejection(scrub(redact(r.raw)), r.reason) for r in page.rejects]
     return rows, rejects
 
 
