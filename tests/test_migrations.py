@@ -12,15 +12,20 @@ from korsync.db import alembic_config, make_engine, upgrade_to_head
 from korsync.models import metadata
 
 
+VIEWS = {"order_lines", "daily_sales", "session_sales"}
+
+
 def _round_trip(url: str) -> None:
     engine = make_engine(url)
     upgrade_to_head(engine)
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+    assert set(inspect(engine).get_view_names()) == VIEWS
     with engine.begin() as conn:
         command.check(alembic_config(conn))  # raises on any drift between models and schema
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    assert not inspect(engine).get_view_names()
     upgrade_to_head(engine)
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
@@ -70,3 +75,21 @@ def test_reporting_indexes_exist() -> None:
         indexed = {next(iter(ix.columns)).name for ix in table.indexes}
         for fk in table.foreign_keys:
             assert fk.parent.name in indexed, f"{table.name}.{fk.parent.name} has no index"
+
+
+@pytest.mark.postgres
+def test_postgres_every_column_has_a_comment(scratch_postgres: str) -> None:
+    """BI tools show a description for every column of every table and for each view."""
+    engine = make_engine(scratch_postgres)
+    upgrade_to_head(engine)
+    inspector = inspect(engine)
+    missing = [
+        f"{table}.{column['name']}"
+        for table in metadata.tables
+        for column in inspector.get_columns(table)
+        if not column.get("comment")
+    ]
+    views = {view: inspector.get_table_comment(view)["text"] for view in VIEWS}
+    engine.dispose()
+    assert not missing
+    assert all(views.values())

@@ -23,8 +23,10 @@ from korsync.models.catalogue import (
     Product,
     ProductBase,
 )
+from korsync.models.comments import apply_comments
 
 metadata = Base.metadata
+apply_comments(metadata)
 
 __all__ = [
     "Base",

@@ -1,0 +1,30 @@
+"""PostgreSQL roles for reporting: a read-only role that can select every mirror table and
+view, now and after later migrations (default privileges of the role that runs them).
+
+``korsync db grant-reader ROLE`` runs this as the writer (the role that owns the tables and
+runs ``korsync db upgrade``); ``deploy/postgres/roles.sql`` is the same as plain SQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+
+def grant_reader(connection: Connection, role: str) -> str:
+    """Create ``role`` (NOLOGIN) unless it exists and give it read-only access; returns the
+    schema granted. Objects created later by the current role are readable too."""
+    if connection.dialect.name != "postgresql":
+        raise ValueError("reader roles are a PostgreSQL feature; SQLite has no roles")
+    quote = connection.dialect.identifier_preparer.quote
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if exists.first() is None:
+        connection.execute(text(f"CREATE ROLE {quote(role)} NOLOGIN"))
+    where, who = quote(schema), quote(role)
+    for statement in (
+        f"GRANT USAGE ON SCHEMA {where} TO {who}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT SELECT ON TABLES TO {who}",
+    ):
+        connection.execute(text(statement))
+    return str(schema)
