@@ -1,0 +1,131 @@
+"""``korsync fake-api``: run the simulator as a local HTTP server until Ctrl-C or SIGTERM.
+
+It prints the base URL, the token endpoint, the OIDC client id and secret and a ready static
+bearer token (of every organization), then serves. Loopback by default; every option also
+reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from korsync.fake_api.config import CATALOG_MODELS, SimConfig
+from korsync.fake_api.faults import Faults
+from korsync.fake_api.server import serve
+from korsync.fake_api.simulator import Simulator
+
+
+def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> Faults:
+    try:
+        return Faults.parse(value or "")
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def build_simulator(
+    seed: int,
+    orders: int,
+    catalog_model: str,
+    faults: Faults,
+    latency_ms: float,
+    arrival_rate: float,
+    token_lifetime: int,
+    organizations: int = 1,
+) -> Simulator:
+    """The simulator the command's options describe."""
+    config = SimConfig(
+        seed=seed,
+        orders=orders,
+        organizations=organizations,
+        catalog_model=catalog_model,  # type: ignore[arg-type]  # click.Choice checked it
+        faults=faults,
+        latency_ms=latency_ms,
+        arrival_rate=arrival_rate,
+        token_lifetime=token_lifetime,
+    )
+    return Simulator(config)
+
+
+def _announce(sim: Simulator, base_url: str) -> None:
+    click.echo(f"KorusTicket simulator listening on {base_url}")
+    click.echo(f"  token endpoint: {base_url}{sim.token_path}")
+    for org in range(len(sim.orgs)):
+        facts = sim.organization(org)
+        click.echo(f"  organization {org}: {facts['iri']}")
+        click.echo(f"    client id:     {facts['client_id']}")
+        click.echo(f"    client secret: {facts['client_secret']}")
+        click.echo(f"    static token:  {facts['token']}")
+    click.echo(f'  try: curl -H "Authorization: Bearer {sim.token}" {base_url}/v1/booking/orders')
+    click.echo("Press Ctrl-C to stop.")
+
+
+@click.command("fake-api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8800, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of all generated data.")
+@click.option(
+    "--orders",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Orders per organization.",
+)
+@click.option("--organizations", default=1, show_default=True, type=click.IntRange(1, 128))
+@click.option(
+    "--catalog-model", default="both", show_default=True, type=click.Choice(CATALOG_MODELS)
+)
+@click.option(
+    "--faults",
+    "faults",
+    default="",
+    callback=_faults,
+    metavar="SPEC",
+    help='E.g. "429=0.05,500=0.02".',
+)
+@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--arrival-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="New orders per second.",
+)
+@click.option(
+    "--token-lifetime", default=1800, show_default=True, type=click.IntRange(1), help="Seconds."
+)
+def fake_api(
+    host: str,
+    port: int,
+    seed: int,
+    orders: int,
+    organizations: int,
+    catalog_model: str,
+    faults: Faults,
+    latency_ms: float,
+    arrival_rate: float,
+    token_lifetime: int,
+) -> None:
+    """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
+    sim = build_simulator(
+        seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime, organizations
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        with serve(sim, host, port) as base_url:
+            _announce(sim, base_url)
+            while not stop.wait(0.5):
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("stopped")
