@@ -91,8 +91,38 @@ def test_status_reports_streams_and_fails_on_failure(engine: Engine, database_ur
     assert "catalogue" in text.output and "503 after 6 attempts" in text.output
 
 
-@pytest.mark.parametrize("command", ["sync", "backfill", "run", "demo"])
-def test_commands_of_later_stages_say_so(command: str) -> None:
-    """A command whose stage is not built yet exits 2 with a message instead of pretending."""
-    result = CliRunner().invoke(main, [command])
-    assert result.exit_code == 2 and "not available" in result.output
+@pytest.mark.parametrize("command", ["sync", "backfill"])
+def test_api_commands_name_missing_credentials(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands that call the API exit 2 naming the credential settings when none are set."""
+    for name in ("KORSYNC_API_TOKEN", "KORSYNC_CLIENT_ID", "KORSYNC_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    result = CliRunner().invoke(main, ["--database-url", url, command])
+    assert result.exit_code == 2
+    assert "no API credentials: set KORSYNC_API_TOKEN" in result.output
+
+
+def test_sync_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    """``sync`` on a database that was never migrated says to run ``db upgrade``."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = CliRunner().invoke(
+        main, ["--database-url", url, "sync"], env={"KORSYNC_API_TOKEN": "t"}
+    )
+    assert result.exit_code == 2
+    assert "run 'korsync db upgrade'" in result.output
+
+
+def test_demo_mirrors_the_simulator_end_to_end(tmp_path: Path) -> None:
+    """The quick start's ``korsync demo`` migrates, syncs every stream over HTTP and reports."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(main, ["--database-url", url, "demo", "--orders", "300"])
+    assert result.exit_code == 0, result.output
+    counts = dict(
+        line.split() for line in result.output.splitlines() if line.startswith("  orders ")
+    )
+    assert counts == {"orders": "300"}
+    for stream in ("catalogue", "orders", "reconcile", "documents", "reservations"):
+        assert f"  {stream}: " in result.output and "FAILED" not in result.output
+    assert "revenue by catalog" in result.output
