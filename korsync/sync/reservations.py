@@ -81,9 +81,10 @@ def _item(
 
 def _open_horizon(session: Session) -> dt.datetime | None:
     """createdAt of the oldest reservation that may still change (not expired, not ordered)."""
-    still_open = or_(Reservation.expired.is_not(True), Reservation.status == "reserved")
     query = select(func.min(Reservation.created_at)).where(
-        Reservation.order_id.is_(None), still_open
+        Reservation.order_id.is_(None),
+        Reservation.expired.is_not(True),
+        or_(Reservation.status.is_(None), Reservation.status != "released"),
     )
     return session.scalar(query)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
+import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.fake_api import Simulator
-from korsync.models import Order, SyncRun
+from korsync.models import Order, Reservation, SyncRun
 from korsync.sync import state
+from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, sync_orders
+from korsync.sync.reservations import sync_reservations
 from tests.sync.conftest import NOW, CountingTransport, assert_orders_mirrored
 
 OPTIONS = OrdersOptions()
@@ -108,3 +112,48 @@ def test_noop_incremental_sync_costs_one_request(
     assert "createdAt[strictly_after]" in run.details["query"]
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Order)) > 0
+
+
+def test_noop_reservations_and_documents_cost_at_most_two_requests(
+    client: ApiClient, transport: CountingTransport, sessions: sessionmaker[Session]
+) -> None:
+    """Once mirrored, a pass of reservations or documents with nothing new costs at most two
+    requests each (reservations stop at the first settled page; documents stay in budget)."""
+    sync_orders(client, sessions, OPTIONS)
+    sync_reservations(client, sessions)
+    for stream in (sync_reservations, lambda c, s: sync_documents(c, s, max_requests=2)):
+        before = len(transport.requests)
+        stream(client, sessions)
+        assert len(transport.requests) - before <= 2
+
+
+def test_open_reservations_are_read_again(
+    engine: Engine, sim: Simulator, client: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """A reservation still open at the last pass and released since is updated by the next,
+    even when newer reservations were made in between."""
+    opened = _reserve(sim)
+    sync_reservations(client, sessions)
+    sim.release_reservation(opened["id"])
+    for _ in range(60):
+        _reserve(sim)
+    sync_reservations(client, sessions)
+    with Session(engine) as session:
+        stored = session.get(Reservation, uuid.UUID(opened["id"]))
+    assert stored is not None and stored.status == "released"
+
+
+def _reserve(sim: Simulator) -> dict[str, Any]:
+    """Reserve one offer through the API's _bulk endpoint, as a distributor would."""
+    offers = sim.catalogue_truth()["offers"]
+    offer = next(o for o in offers if all(t["dateAccess"] for t in o["tickets"]))
+    headers = {"Authorization": f"Bearer {sim.token}", "Content-Type": "application/ld+json"}
+    with httpx.Client(transport=httpx.WSGITransport(app=sim.wsgi), base_url="http://k") as http:
+        response = http.post(
+            "/v1/booking/reservations/_bulk",
+            json={"items": [{"offer": offer["@id"], "quantity": 1}]},
+            headers=headers,
+        )
+    response.raise_for_status()
+    reservation: dict[str, Any] = response.json()["reservations"][0]
+    return reservation
