@@ -59,7 +59,7 @@ class CatalogueRefresh:
     def walk(
         self, path: str, params: Mapping[str, Any] | None, mapper: cr.Mapper, scope: Scope
     ) -> list[dict[str, Any]]:
-        """Read a whole collection; returns the items read.
+        """Read a whole collection; returns the items read (those with a usable id).
 
         Raises ``NotFoundError`` when the collection does not exist for this account.
         """
@@ -69,7 +69,7 @@ class CatalogueRefresh:
             rows, rejects = map_page(page, mapper, utcnow())
             self._buffer(rows, rejects)
             seen.update(_listed_ids(page))
-            items += page.items
+            items += [item for item in page.items if as_uuid(item.get("id")) is not None]
         self.record(scope, seen)
         return items
 
