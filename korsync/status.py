@@ -1,22 +1,42 @@
 """What ``korsync status`` reports: per stream its watermark, lag, last run, last success and
 last error (from ``sync_state`` and ``sync_runs``), and the row count of every mirror table.
 
-It only reads; it never shows settings, so no secret can reach its output.
+A stream is *failing* when its latest run failed, and *stale* when it has gone longer than its
+threshold without a success (``stale_thresholds``: ``KORSYNC_STALE_FACTOR`` times the stream's
+``KORSYNC_*_INTERVAL``; a stream that never succeeded counts from its first run). Either makes
+the report unhealthy, which ``korsync status`` turns into exit status 1 for health checks. It
+only reads; it never shows settings, so no secret can reach its output.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from korsync.config import Settings
 from korsync.models import Base, SyncRun, SyncState
 
 BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records"}
+
+
+def stale_thresholds(settings: Settings) -> dict[str, dt.timedelta]:
+    """How long each recorded stream may go without a success before it is stale."""
+    intervals = {
+        "catalogue": settings.catalogue_interval,
+        "orders": settings.orders_interval,
+        "reconcile": settings.reconcile_interval,
+        "documents": settings.documents_interval,
+        "reservations": settings.reservations_interval,
+    }
+    return {
+        name: dt.timedelta(seconds=seconds * settings.stale_factor)
+        for name, seconds in intervals.items()
+    }
 
 
 @dataclasses.dataclass
@@ -31,6 +51,13 @@ class StreamStatus:
     last_success_at: dt.datetime | None = None
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
+    first_started_at: dt.datetime | None = None
+    stale: bool = False
+
+    def judge(self, now: dt.datetime, threshold: dt.timedelta | None) -> None:
+        """Set ``stale``: no success within ``threshold`` (counting from the first run)."""
+        since = self.last_success_at or self.first_started_at
+        self.stale = threshold is not None and since is not None and now - since > threshold
 
 
 @dataclasses.dataclass
@@ -45,17 +72,31 @@ class StatusReport:
     def failing(self) -> list[str]:
         return [s.stream for s in self.streams if s.last_status == "failed"]
 
+    @property
+    def stale(self) -> list[str]:
+        return [s.stream for s in self.streams if s.stale]
+
+    @property
+    def unhealthy(self) -> bool:
+        """Whether a health check should fail: a stream is failing or stale."""
+        return bool(self.failing or self.stale)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "streams": [dataclasses.asdict(s) for s in self.streams],
             "row_counts": self.row_counts,
             "rejected_records": self.rejected,
             "failing": self.failing,
+            "stale": self.stale,
         }
 
 
-def collect(engine: Engine, now: dt.datetime | None = None) -> StatusReport:
-    """Read the report from the database."""
+def collect(
+    engine: Engine,
+    now: dt.datetime | None = None,
+    stale_after: Mapping[str, dt.timedelta] | None = None,
+) -> StatusReport:
+    """Read the report from the database; ``stale_after`` (by recorded stream) judges staleness."""
     now = now or dt.datetime.now(dt.UTC)
     with Session(engine) as session:
         streams: dict[str, StreamStatus] = {}
@@ -66,6 +107,8 @@ def collect(engine: Engine, now: dt.datetime | None = None) -> StatusReport:
                 entry.lag_seconds = round((now - state.watermark).total_seconds(), 1)
         for stream in session.scalars(select(SyncRun.stream).distinct()):
             _add_runs(session, streams.setdefault(stream, StreamStatus(stream)))
+        for entry in streams.values():
+            entry.judge(now, (stale_after or {}).get(entry.stream))
         counts = {
             name: session.scalar(select(func.count()).select_from(table)) or 0
             for name, table in sorted(Base.metadata.tables.items())
@@ -88,6 +131,27 @@ def _add_runs(session: Session, entry: StreamStatus) -> None:
     failure = session.scalars(runs.where(SyncRun.status == "failed").limit(1)).first()
     if failure is not None:
         entry.last_error, entry.last_error_at = failure.error, failure.finished_at
+    first = select(func.min(SyncRun.started_at)).where(SyncRun.stream == entry.stream)
+    entry.first_started_at = session.scalar(first)
+
+
+def read_stream(engine: Engine, stream: str) -> StreamStatus:
+    """One recorded stream's watermark, lag and runs (what the daemon reports after a run)."""
+    entry = StreamStatus(stream)
+    with Session(engine) as session:
+        state = session.scalars(
+            select(SyncState).where(SyncState.stream == stream, SyncState.scope == "")
+        ).first()
+        entry.watermark = state.watermark if state is not None else None
+        _add_runs(session, entry)
+    return entry
+
+
+def _health(stream: StreamStatus) -> str:
+    problems = (["FAILING"] if stream.last_status == "failed" else []) + (
+        ["STALE"] if stream.stale else []
+    )
+    return "+".join(problems) or "ok"
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -102,6 +166,7 @@ def render(report: StatusReport) -> str:
         "lag",
         "last run",
         "last success",
+        "health",
         "last error",
     )
     rows = [header] + [
@@ -111,6 +176,7 @@ def render(report: StatusReport) -> str:
             f"{s.lag_seconds:.0f}s" if s.lag_seconds is not None else "-",
             f"{s.last_status or '-'} {_when(s.last_started_at)}",
             _when(s.last_success_at),
+            _health(s),
             f"{_when(s.last_error_at)} {(s.last_error or '')[:60]}" if s.last_error else "-",
         )
         for s in report.streams

@@ -11,7 +11,6 @@ from sqlalchemy import inspect
 from korsync.db import alembic_config, make_engine, upgrade_to_head
 from korsync.models import metadata
 
-
 VIEWS = {"order_lines", "daily_sales", "session_sales"}
 
 

@@ -66,7 +66,7 @@ def sync_documents(
     """Read the document list of up to ``max_requests`` pending orders."""
     with sessions() as session:
         orders = pending_orders(session, utcnow(), max_requests)
-    with StreamRun(sessions, "order_documents", "pending") as run:
+    with StreamRun(sessions, "documents", "pending") as run:
         run.details = {"orders": len(orders), "max_requests": max_requests}
         for order_id in orders:
             try:

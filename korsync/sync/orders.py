@@ -77,13 +77,13 @@ def reconcile_orders(
     """Re-read every order created since ``since`` (default: ``reconcile_days`` ago)."""
     since = since or utcnow() - dt.timedelta(days=options.reconcile_days)
     params = {"order[createdAt]": "asc", "createdAt[after]": api_time(since)}
-    with StreamRun(sessions, "orders_reconcile", "reconcile") as run:
+    with StreamRun(sessions, "reconcile", "reconcile") as run:
         run.details = {"since": _show(since)}
         for page in client.iter_pages(ORDERS_PATH, params):
             rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             with run.transaction() as session:
                 run.write(session, rows, rejects)
-                state.save(session, "orders_reconcile", cursor={"last_page": page.page})
+                state.save(session, "reconcile", cursor={"last_page": page.page})
     return run
 
 

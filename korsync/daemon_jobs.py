@@ -1,0 +1,176 @@
+"""One scheduled run of one stream in the daemon: lock, run, record.
+
+``JobRunner.run(name)`` is what every stream's job calls. It does nothing once the daemon is
+stopping; otherwise it takes the stream's lock (on PostgreSQL; a run another daemon holds is
+skipped with a log line), runs the stream through ``run_streams`` with the current API client
+and options, and records the result in the metrics, in the line it sends systemd as ``STATUS=``
+and in the stream's lag. Failures are logged with their first line only (SQL errors carry
+statements and parameters) and never escape: the next run is the retry. A SIGHUP reload swaps
+the client and options in with ``replace_runtime``; a replaced client is closed once no run
+uses it any more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from korsync import systemd
+from korsync.api.client import ApiClient
+from korsync.db import make_session_factory
+from korsync.locks import stream_lock
+from korsync.metrics import Metrics
+from korsync.status import read_stream
+from korsync.sync.runner import RunTotals
+from korsync.sync.streams import STREAMS, SyncOptions, run_streams
+from korsync.transport import ShuttingDown
+
+log = logging.getLogger("korsync.scheduler")
+
+
+def first_line(error: object) -> str:
+    """The first line of an error (at most 300 characters), for logs and ``STATUS=``."""
+    lines = str(error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__
+
+
+@dataclasses.dataclass(eq=False)
+class Runtime:
+    """The API client and sync options runs use; replaced whole by a reload."""
+
+    client: ApiClient
+    options: SyncOptions
+    users: int = 0
+
+
+@dataclasses.dataclass
+class Result:
+    """How one job ended: ``succeeded``, ``failed``, ``interrupted`` or ``skipped``."""
+
+    status: str
+    message: str
+    totals: RunTotals | None = None
+
+
+class JobRunner:
+    """Runs streams for the scheduler; thread-safe."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        metrics: Metrics,
+        stopping: threading.Event,
+        runtime: tuple[ApiClient, SyncOptions],
+    ) -> None:
+        self.engine, self.metrics, self.stopping = engine, metrics, stopping
+        self.sessions = make_session_factory(engine)
+        self._runtime = Runtime(*runtime)
+        self._retired: list[Runtime] = []
+        self._active: set[str] = set()
+        self._lock = threading.Lock()
+        self._last = "no run finished yet"
+        self._failing: set[str] = set()
+        for name in STREAMS:
+            metrics.track(name)
+
+    def run(self, name: str) -> None:
+        """One run of stream ``name`` (the scheduler's job function)."""
+        if self.stopping.is_set():
+            return
+        started = time.monotonic()
+        with self._lease(name) as runtime:
+            self.metrics.running.labels(name).set(1)
+            try:
+                result = self._attempt(name, runtime)
+            finally:
+                self.metrics.running.labels(name).set(0)
+        self._record(name, result, time.monotonic() - started)
+
+    def _attempt(self, name: str, runtime: Runtime) -> Result:
+        try:
+            with stream_lock(self.engine, name) as held:
+                if not held:
+                    log.info("%s: another korsync daemon is running this stream; skipped", name)
+                    return Result("skipped", "skipped: another daemon holds its lock")
+                outcome = run_streams(runtime.client, self.sessions, runtime.options, [name])[0]
+        except ShuttingDown:
+            log.info("%s: interrupted by shutdown after its last committed page", name)
+            return Result("interrupted", "interrupted by shutdown")
+        except DBAPIError as exc:
+            log.error("%s: database unreachable: %s", name, first_line(exc))
+            return Result("failed", f"database unreachable: {first_line(exc)}")
+        except Exception as exc:  # a bug; logged in full, and the daemon stays up
+            log.exception("%s: run crashed", name)
+            return Result("failed", f"{type(exc).__name__}: {first_line(exc)}")
+        if outcome.run is None:
+            log.error("%s: run failed: %s", name, first_line(outcome.error))
+            return Result("failed", first_line(outcome.error))
+        return Result("succeeded", outcome.run.summary(), outcome.run.totals)
+
+    def _record(self, name: str, result: Result, duration: float) -> None:
+        self.metrics.record_run(name, result.status, duration, result.totals)
+        when = dt.datetime.now(dt.UTC).strftime("%H:%M:%SZ")
+        with self._lock:
+            self._last = f"{name} {result.status} at {when}: {result.message}"
+            if result.status == "failed":
+                self._failing.add(name)
+            elif result.status == "succeeded":
+                self._failing.discard(name)
+        systemd.status(self.status_line())
+        try:
+            recorded = read_stream(self.engine, name)
+        except DBAPIError:
+            return  # already reported by the run; the lag waits for the next one
+        self.metrics.set_as_of(name, recorded.watermark or recorded.last_success_at)
+
+    def status_line(self) -> str:
+        """The last result and the streams whose last run failed, for ``STATUS=``."""
+        with self._lock:
+            failing = f"; failing: {', '.join(sorted(self._failing))}" if self._failing else ""
+            return self._last + failing
+
+    def active(self) -> list[str]:
+        """The streams running now."""
+        with self._lock:
+            return sorted(self._active)
+
+    @contextmanager
+    def _lease(self, name: str) -> Iterator[Runtime]:
+        with self._lock:
+            runtime = self._runtime
+            runtime.users += 1
+            self._active.add(name)
+        try:
+            yield runtime
+        finally:
+            with self._lock:
+                runtime.users -= 1
+                self._active.discard(name)
+                idle = [r for r in self._retired if r.users == 0]
+                self._retired = [r for r in self._retired if r.users > 0]
+            for retired in idle:
+                retired.client.close()
+
+    def replace_runtime(self, runtime: tuple[ApiClient, SyncOptions]) -> None:
+        """Use a new client and options from the next run on; close the old client when idle."""
+        with self._lock:
+            old, self._runtime = self._runtime, Runtime(*runtime)
+            idle = old.users == 0
+            if not idle:
+                self._retired.append(old)
+        if idle:
+            old.client.close()
+
+    def close(self, *, wait: bool = True) -> None:
+        """Close the clients; with ``wait=False`` (a run was abandoned) leave them be."""
+        if wait:
+            for runtime in (self._runtime, *self._retired):
+                runtime.client.close()

@@ -1,0 +1,156 @@
+"""The daemon's Prometheus metrics, in a registry of its own, served only when configured. Per
+stream: when it last succeeded and last finished, how long its last run took, its lag (now minus
+its watermark, or minus its last success for streams without one), rows written by change kind,
+rejected items, runs by status (``succeeded``, ``failed``, ``interrupted``, ``skipped`` when
+another daemon held the stream's lock or its last run was still busy), failed runs, and whether
+it is running now. For the process: HTTP requests by status code (``error`` for a network
+failure) and the attempts that failed in a way the API client retries (408, 429, 5xx, network
+errors). The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the
+address the settings name (loopback by default) and returns the function that stops the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    ProcessCollector,
+    disable_created_metrics,
+)
+from prometheus_client.exposition import start_http_server
+
+from korsync.sync.runner import RunTotals
+
+RUN_STATUSES = ("succeeded", "failed", "interrupted", "skipped")
+
+
+class Metrics:
+    """Everything the daemon counts; thread-safe (``prometheus_client`` locks its values)."""
+
+    def __init__(self) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: noise
+        self.registry = registry = CollectorRegistry()
+        ProcessCollector(registry=registry)
+        stream = ["stream"]
+        self.last_success = Gauge(
+            "korsync_stream_last_success_timestamp_seconds",
+            "When the stream's last successful run finished (Unix time)",
+            stream,
+            registry=registry,
+        )
+        self.last_finish = Gauge(
+            "korsync_stream_last_run_timestamp_seconds",
+            "When the stream's last run finished, whatever its status (Unix time)",
+            stream,
+            registry=registry,
+        )
+        self.duration = Gauge(
+            "korsync_stream_last_run_duration_seconds",
+            "How long the stream's last run took",
+            stream,
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "korsync_stream_lag_seconds",
+            "Now minus the stream's watermark, or minus its last success if it has no watermark",
+            stream,
+            registry=registry,
+        )
+        self.running = Gauge(
+            "korsync_stream_running", "1 while a run of the stream is in progress", stream,
+            registry=registry,
+        )  # fmt: skip
+        self.rows = Counter(
+            "korsync_stream_rows",
+            "Rows written by the stream's runs, by kind of change",
+            ["stream", "change"],
+            registry=registry,
+        )
+        self.rejects = Counter(
+            "korsync_stream_rejects", "Items the stream could not map", stream, registry=registry
+        )
+        self.runs = Counter(
+            "korsync_stream_runs", "Runs of the stream by status", ["stream", "status"],
+            registry=registry,
+        )  # fmt: skip
+        self.errors = Counter(
+            "korsync_stream_errors", "Runs of the stream that failed", stream, registry=registry
+        )
+        self.requests = Counter(
+            "korsync_http_requests", "API requests sent, by HTTP status code", ["code"],
+            registry=registry,
+        )  # fmt: skip
+        self.retries = Counter(
+            "korsync_http_retries",
+            "API request attempts that failed in a way the client retries (408, 429, 5xx, network)",
+            registry=registry,
+        )
+        self._as_of: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def track(self, stream: str) -> None:
+        """Create the stream's series at zero, so dashboards see it before its first run."""
+        for status in RUN_STATUSES:
+            self.runs.labels(stream, status)
+        self.errors.labels(stream)
+        self.rejects.labels(stream)
+        self.running.labels(stream).set(0)
+        self.lag.labels(stream).set_function(lambda: self._lag(stream))
+
+    def _lag(self, stream: str) -> float:
+        with self._lock:
+            as_of = self._as_of.get(stream)
+        return time.time() - as_of if as_of is not None else math.nan
+
+    def record_run(
+        self, stream: str, status: str, duration: float, totals: RunTotals | None
+    ) -> None:
+        """Count one finished (or skipped) run and what it wrote."""
+        self.runs.labels(stream, status).inc()
+        if status == "skipped":
+            return
+        self.last_finish.labels(stream).set(time.time())
+        self.duration.labels(stream).set(duration)
+        if status == "succeeded":
+            self.last_success.labels(stream).set(time.time())
+        elif status == "failed":
+            self.errors.labels(stream).inc()
+        if totals is not None:
+            for change, count in (
+                ("inserted", totals.rows.inserted),
+                ("updated", totals.rows.updated),
+                ("unchanged", totals.rows.unchanged),
+                ("deleted", totals.deleted),
+            ):
+                self.rows.labels(stream, change).inc(count)
+            self.rejects.labels(stream).inc(totals.rejects)
+
+    def set_as_of(self, stream: str, as_of: dt.datetime | None) -> None:
+        """What the stream's data is as of (watermark or last success), for its lag."""
+        if as_of is not None:
+            with self._lock:
+                self._as_of[stream] = as_of.timestamp()
+
+    def observe_response(self, code: str, retryable: bool) -> None:
+        """Count one API request and whether the client will retry it."""
+        self.requests.labels(code).inc()
+        if retryable:
+            self.retries.inc()
+
+    def serve(self, address: str, port: int) -> Callable[[], None]:
+        """Expose ``/metrics`` on ``address:port``; returns the function that stops it."""
+        server, thread = start_http_server(port, address, registry=self.registry)
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(5)
+
+        return stop

@@ -1,0 +1,353 @@
+"""The daemon behind ``korsync run``: APScheduler jobs per stream, the process's lifecycle under
+systemd, and what each run leaves in the metrics and ``STATUS=``. ``serve`` takes the settings,
+the engine and the CLI's factories (``Wiring``); it refuses a second daemon on a SQLite file,
+waits for the database with capped exponential backoff (saying so in the log and in
+``STATUS=``), sends ``READY=1`` once the schema is current, then runs one interval job per
+stream (``max_instances=1``, coalescing, a misfire grace of an hour or one interval, a little
+jitter; the first run when the stream's last success is an interval old, so a stale catalogue is
+refreshed at start-up). Each job takes the stream's advisory lock on PostgreSQL (skipping the
+run if another daemon holds it) and calls ``run_streams``. The main thread sleeps on signals,
+pings the watchdog while a heartbeat job proves the scheduler alive, and reloads the settings on
+SIGHUP. SIGTERM/SIGINT stop new requests at once, wait up to ``STOP_GRACE_S`` for the page in
+flight to commit, and return 0; a run still busy after that is abandoned — the process ends, so
+the database rolls back its open transaction and the next run of the stream marks it
+``interrupted``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
+
+from korsync import systemd
+from korsync.api.client import ApiClient
+from korsync.config import Settings, SettingsError
+from korsync.daemon_jobs import JobRunner, first_line
+from korsync.db import SchemaError, check_schema, make_engine
+from korsync.locks import DaemonLockError, sqlite_daemon_lock
+from korsync.metrics import Metrics
+from korsync.observability import configure_logging_for
+from korsync.signals import Signals
+from korsync.status import read_stream
+from korsync.sync.streams import STREAMS, SyncOptions
+from korsync.transport import DaemonTransport
+
+log = logging.getLogger("korsync.scheduler")
+
+STOP_GRACE_S = 8.0  # SIGTERM to exit stays under 10 s
+HEARTBEAT_S = 5.0  # the scheduler counts as alive while this job keeps running
+PG_CONNECT = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+              "keepalives_interval": 10, "keepalives_count": 3}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Wiring:
+    """What the CLI knows how to build from settings; the daemon calls it again on SIGHUP.
+
+    ``make_client`` must send through the transport given and leave rate limiting to it.
+    """
+
+    load_settings: Callable[[], Settings]
+    make_client: Callable[[Settings, httpx.BaseTransport], ApiClient]
+    make_options: Callable[[Settings], SyncOptions]
+
+
+def intervals(settings: Settings, streams: Sequence[str] = ()) -> dict[str, float]:
+    """Seconds between runs of each stream (default: all), in ``STREAMS`` order."""
+    by_name = {
+        "catalogue": settings.catalogue_interval,
+        "orders": settings.orders_interval,
+        "reconcile": settings.reconcile_interval,
+        "documents": settings.documents_interval,
+        "reservations": settings.reservations_interval,
+    }
+    return {name: by_name[name] for name in STREAMS if not streams or name in streams}
+
+
+def trigger(interval: float) -> IntervalTrigger:
+    """Every ``interval`` seconds, plus up to 10 % of it (at most 30 s) of random jitter."""
+    return IntervalTrigger(seconds=interval, jitter=min(30.0, interval / 10), timezone=dt.UTC)
+
+
+def job_options(name: str, interval: float, first_run: dt.datetime) -> dict[str, Any]:
+    """The ``add_job`` keywords of one stream's job."""
+    return {
+        "trigger": trigger(interval),
+        "id": name,
+        "name": f"sync {name}",
+        "args": (name,),
+        "max_instances": 1,
+        "coalesce": True,
+        # Runs are idempotent and incremental: a late turn (a busy worker, a suspended machine)
+        # is still worth running, up to an hour or one interval late; coalescing folds the rest.
+        "misfire_grace_time": max(3600, math.ceil(interval)),
+        "next_run_time": first_run,
+        "replace_existing": True,
+    }
+
+
+def first_run(last_success: dt.datetime | None, interval: float, now: dt.datetime) -> dt.datetime:
+    """Now if the stream never succeeded or its last success is an interval old, else then."""
+    if last_success is None:
+        return now
+    return max(now, last_success + dt.timedelta(seconds=interval))
+
+
+def build_scheduler(
+    settings: Settings,
+    job: Callable[[str], None],
+    last_success: dict[str, dt.datetime | None],
+    *,
+    workers: int,
+    heartbeat: Callable[[], None] | None = None,
+    streams: Sequence[str] = (),
+) -> BackgroundScheduler:
+    """A scheduler (not started) with one job per stream (default: all) and the heartbeat."""
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(workers), "heartbeat": ThreadPoolExecutor(1)},
+        timezone=dt.UTC,
+    )
+    now = dt.datetime.now(dt.UTC)
+    for index, (name, interval) in enumerate(intervals(settings, streams).items()):
+        # A tenth of a second apart, so at start-up the catalogue goes first.
+        when = first_run(last_success.get(name), interval, now) + dt.timedelta(seconds=index / 10)
+        scheduler.add_job(job, **job_options(name, interval, when))
+    if heartbeat is not None:
+        scheduler.add_job(
+            heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", executor="heartbeat",
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )  # fmt: skip
+    return scheduler
+
+
+def _limit_connects(engine: Engine) -> None:
+    """PostgreSQL connections that give up connecting after 10 s and notice a dead peer."""
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "do_connect")
+        def _options(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+            for key, value in PG_CONNECT.items():
+                params.setdefault(key, value)
+
+
+class Daemon:
+    """One ``korsync run`` process; see the module docstring."""
+
+    def __init__(
+        self, settings: Settings, engine: Engine, wiring: Wiring, streams: Sequence[str] = ()
+    ) -> None:
+        self.engine, self.wiring, self.settings = engine, wiring, settings
+        self.streams = tuple(intervals(settings, streams))
+        self.metrics = Metrics()
+        self.stopping = threading.Event()
+        self.abandoned = False
+        self._beat = time.monotonic()
+        _limit_connects(engine)
+        self.jobs = JobRunner(engine, self.metrics, self.stopping, self._client_runtime(settings))
+
+    def _client_runtime(self, settings: Settings) -> tuple[ApiClient, SyncOptions]:
+        transport = DaemonTransport(
+            self.metrics,
+            self.stopping,
+            max_concurrency=settings.max_concurrency,
+            rate_limit=settings.rate_limit,
+        )
+        return self.wiring.make_client(settings, transport), self.wiring.make_options(settings)
+
+    def run(self) -> int:
+        """Run until a stop signal; the exit status (0 after a clean stop)."""
+        with Signals() as signals:
+            try:
+                stop_metrics = self._serve_metrics()
+            except OSError as exc:
+                log.error("cannot serve metrics on %s: %s", self._metrics_where(), exc)
+                return 1
+            try:
+                with sqlite_daemon_lock(self.engine.url):
+                    return self._run_locked(signals)
+            except DaemonLockError as exc:
+                log.error("%s", exc)
+                systemd.status(f"refused: {exc}")
+                return 1
+            finally:
+                stop_metrics()
+                self.jobs.close(wait=not self.abandoned)
+
+    def _run_locked(self, signals: Signals) -> int:
+        waited = self._wait_for_database(signals)
+        if waited is not None:
+            return waited
+        scheduler = self._start_scheduler()
+        systemd.notify("READY=1", "STATUS=ready: syncing on schedule")
+        try:
+            return self._loop(signals, scheduler)
+        finally:
+            self._stop(signals, scheduler)
+
+    def _metrics_where(self) -> str:
+        return f"{self.settings.metrics_address}:{self.settings.metrics_port}"
+
+    def _serve_metrics(self) -> Callable[[], None]:
+        if self.settings.metrics_port is None:
+            return lambda: None
+        stop = self.metrics.serve(self.settings.metrics_address, self.settings.metrics_port)
+        log.info("metrics at http://%s/metrics", self._metrics_where())
+        return stop
+
+    def _wait_for_database(self, signals: Signals) -> int | None:
+        """``None`` once the schema is current; 1 if it is not, 0 if stopped while waiting."""
+        where = self.engine.url.render_as_string(hide_password=True)
+        delay, probe = 1.0, self._probe_engine()
+        try:
+            while True:
+                try:
+                    check_schema(probe)
+                    return None
+                except SchemaError as exc:
+                    log.error("%s", exc)
+                    systemd.status(f"not started: {exc}")
+                    return 1
+                except DBAPIError as exc:
+                    reason = first_line(exc)
+                    log.warning(
+                        "database %s unreachable (%s); retrying in %.0fs", where, reason, delay
+                    )
+                    systemd.status(f"waiting for the database: {reason}")
+                    systemd.notify(f"EXTEND_TIMEOUT_USEC={int((delay + 30) * 1e6)}")
+                signals.wait(delay)
+                if signals.stop:
+                    return 0
+                delay = min(delay * 2, self.settings.db_retry_max)
+        finally:
+            probe.dispose()
+
+    def _probe_engine(self) -> Engine:
+        if self.engine.dialect.name != "postgresql":
+            return make_engine(self.engine.url)
+        return make_engine(self.engine.url, connect_args={"connect_timeout": 5})
+
+    def _start_scheduler(self) -> BackgroundScheduler:
+        last = {name: read_stream(self.engine, name).last_success_at for name in self.streams}
+        workers = len(self.streams) if self.engine.dialect.name == "postgresql" else 1
+        scheduler = build_scheduler(
+            self.settings,
+            self.jobs.run,
+            last,
+            workers=workers,
+            heartbeat=self._heartbeat,
+            streams=self.streams,
+        )
+        scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        for job in scheduler.get_jobs():
+            if job.id != "heartbeat":
+                every, first = job.trigger.interval.total_seconds(), job.next_run_time
+                log.info(
+                    "%s: every %gs, first at %s", job.id, every, first.isoformat("T", "seconds")
+                )
+        scheduler.start()
+        return scheduler
+
+    def _skipped(self, event: JobEvent) -> None:
+        """A turn APScheduler skipped: the last run still busy (or queued), or too late."""
+        if event.job_id in STREAMS and not self.stopping.is_set():
+            why = "too late" if event.code == EVENT_JOB_MISSED else "its last run is still busy"
+            log.info("%s: this turn skipped (%s)", event.job_id, why)
+            self.metrics.record_run(event.job_id, "skipped", 0.0, None)
+
+    def _heartbeat(self) -> None:
+        self._beat = time.monotonic()
+
+    def _healthy(self, scheduler: BackgroundScheduler) -> bool:
+        return bool(scheduler.running) and time.monotonic() - self._beat < 3 * HEARTBEAT_S
+
+    def _loop(self, signals: Signals, scheduler: BackgroundScheduler) -> int:
+        """Sleep on signals; ping the watchdog while healthy; 1 if the scheduler died."""
+        period = systemd.watchdog_period()
+        tick = min(1.0, period) if period else 1.0
+        while True:
+            signals.wait(tick)
+            if signals.stop:
+                return 0
+            if signals.reload:
+                signals.reload = False
+                self._reload(scheduler)
+            if not self._healthy(scheduler):
+                log.critical(
+                    "the scheduler stopped running jobs; exiting so systemd restarts korsync"
+                )
+                return 1
+            if period:
+                systemd.notify("WATCHDOG=1")
+
+    def _stop(self, signals: Signals, scheduler: BackgroundScheduler) -> None:
+        """Stop new requests and runs; give the runs in flight ``STOP_GRACE_S`` to end."""
+        systemd.notify("STOPPING=1", "STATUS=stopping")
+        self.stopping.set()
+        scheduler.shutdown(wait=False)
+        busy = self.jobs.active()
+        if busy:
+            log.info("stopping: waiting up to %gs for %s", STOP_GRACE_S, ", ".join(busy))
+        deadline, stops = time.monotonic() + STOP_GRACE_S, signals.stops
+        while self.jobs.active() and time.monotonic() < deadline and signals.stops == stops:
+            signals.wait(0.1)
+        busy = self.jobs.active()
+        if busy:
+            self.abandoned = True
+            log.warning(
+                "abandoning the run(s) of %s in flight: their open transaction is rolled back "
+                "and the next run records them as interrupted",
+                ", ".join(busy),
+            )
+        log.info("stopped")
+
+    def _reload(self, scheduler: BackgroundScheduler) -> None:
+        """SIGHUP: new settings for logging, the API client, sync options and intervals."""
+        systemd.reloading()
+        try:
+            settings = self.wiring.load_settings()
+            runtime = self._client_runtime(settings)
+        except (SettingsError, ValueError) as exc:
+            log.error("reload failed, keeping the current settings: %s", exc)
+            systemd.notify("READY=1")
+            return
+        for key in ("database_url", "metrics_port", "metrics_address"):
+            if getattr(settings, key) != getattr(self.settings, key):
+                log.warning("KORSYNC_%s changed: restart korsync to apply it", key.upper())
+        old, self.settings = intervals(self.settings, self.streams), settings
+        configure_logging_for(settings)
+        self.jobs.replace_runtime(runtime)
+        for name, interval in intervals(settings, self.streams).items():
+            if interval != old[name]:
+                scheduler.reschedule_job(name, trigger=trigger(interval))
+                log.info("%s: now every %gs", name, interval)
+        log.info("settings reloaded")
+        systemd.notify("READY=1", f"STATUS={self.jobs.status_line()}")
+
+
+def serve(settings: Settings, engine: Engine, wiring: Wiring, streams: Sequence[str] = ()) -> int:
+    """Run the daemon for ``streams`` (default: all) in the main thread; its exit status.
+
+    If a run had to be abandoned at shutdown, the process ends here (``os._exit``) because a
+    worker thread cannot be stopped and would hold the interpreter open.
+    """
+    daemon = Daemon(settings, engine, wiring, streams)
+    code = daemon.run()
+    if daemon.abandoned:
+        logging.shutdown()
+        os._exit(code)
+    return code

@@ -1,0 +1,161 @@
+"""The daemon's jobs and their options, and what one job does, in-process against the simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from korsync.api.client import ApiClient, ClientOptions
+from korsync.config import Settings
+from korsync.daemon_jobs import JobRunner
+from korsync.db import make_engine
+from korsync.fake_api import Simulator
+from korsync.locks import stream_lock
+from korsync.metrics import Metrics
+from korsync.scheduler import build_scheduler, first_run, intervals
+from korsync.sync.streams import STREAMS, SyncOptions
+from korsync.transport import DaemonTransport
+from tests.daemon.conftest import runs
+
+T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _runner(
+    engine: Engine, sim: Simulator, inner: httpx.BaseTransport | None = None, **options: Any
+) -> tuple[JobRunner, Metrics, threading.Event]:
+    """A job runner whose client talks to ``sim`` in-process (or through ``inner``)."""
+    metrics, stopping = Metrics(), threading.Event()
+    transport = DaemonTransport(
+        metrics,
+        stopping,
+        max_concurrency=4,
+        rate_limit=None,
+        inner=inner or httpx.WSGITransport(app=sim.wsgi),
+    )
+    defaults: dict[str, Any] = {"base_url": "http://korus.test", "token": sim.token}
+    client = ApiClient(
+        ClientOptions(**{**defaults, "rate_limit_per_s": None, **options}), transport=transport
+    )
+    return JobRunner(engine, metrics, stopping, (client, SyncOptions())), metrics, stopping
+
+
+def _value(metrics: Metrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+def test_one_job_per_stream_with_its_interval_and_options() -> None:
+    """Every stream gets a job: its interval from the settings, one instance, coalescing, grace."""
+    settings = Settings(orders_interval=120, catalogue_interval=7200)
+    scheduler = build_scheduler(settings, lambda name: None, {}, workers=1, heartbeat=lambda: None)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {*STREAMS, "heartbeat"}
+    for name, interval in intervals(settings).items():
+        job = jobs[name]
+        assert job.args == (name,)
+        assert job.trigger.interval == dt.timedelta(seconds=interval)
+        assert 0 < job.trigger.jitter <= 30 and job.trigger.jitter <= interval / 10
+        assert job.max_instances == 1 and job.coalesce is True
+        assert job.misfire_grace_time >= interval
+    assert jobs["orders"].trigger.interval == dt.timedelta(minutes=2)
+    assert jobs["heartbeat"].executor == "heartbeat"
+
+
+def test_a_daemon_can_schedule_only_some_streams() -> None:
+    """``korsync run --stream orders`` schedules the orders job (and the heartbeat) only."""
+    scheduler = build_scheduler(
+        Settings(), lambda name: None, {}, workers=1, heartbeat=lambda: None, streams=("orders",)
+    )
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["heartbeat", "orders"]
+
+
+def test_first_run_is_now_when_stale_else_one_interval_after_the_last_success() -> None:
+    """A stream never run, or last successful an interval ago, runs at start; else when due."""
+    assert first_run(None, 86400, T0) == T0
+    assert first_run(T0 - dt.timedelta(days=2), 86400, T0) == T0
+    assert first_run(T0 - dt.timedelta(hours=1), 86400, T0) == T0 + dt.timedelta(hours=23)
+
+
+def test_job_runs_its_stream_and_counts_it(engine: Engine, sim: Simulator) -> None:
+    """A job runs its stream, which is recorded as a success, and the metrics count it."""
+    jobs, metrics, _ = _runner(engine, sim)
+    jobs.run("orders")
+    assert [run.status for run in runs(engine, "orders")] == ["succeeded"]
+    assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="succeeded") == 1
+    assert _value(metrics, "korsync_stream_rows_total", stream="orders", change="inserted") > 0
+    assert _value(metrics, "korsync_http_requests_total", code="200") > 0
+    assert _value(metrics, "korsync_stream_last_success_timestamp_seconds", stream="orders") > 0
+    assert _value(metrics, "korsync_stream_lag_seconds", stream="orders") > 0
+    assert jobs.status_line().startswith("orders succeeded at ")
+
+
+def test_api_outage_fails_the_run_clearly_and_the_next_recovers(
+    engine: Engine, sim: Simulator
+) -> None:
+    """With the API unreachable a run fails (recorded, counted, not raised); the next recovers."""
+    refused = httpx.HTTPTransport(retries=0)
+    jobs, metrics, _ = _runner(
+        engine, sim, refused, base_url="http://127.0.0.1:1", max_attempts=2,
+        backoff_initial_s=0.01, backoff_max_s=0.01, backoff_jitter_s=0.01,
+    )  # fmt: skip
+    jobs.run("orders")
+    [failed] = runs(engine, "orders")
+    assert failed.status == "failed" and "ConnectError" in (failed.error or "")
+    assert "failing: orders" in jobs.status_line()
+    assert _value(metrics, "korsync_stream_errors_total", stream="orders") == 1
+    assert _value(metrics, "korsync_http_retries_total") == 2
+    healthy, _, _ = _runner(engine, sim)
+    jobs.replace_runtime((healthy._runtime.client, SyncOptions()))
+    jobs.run("orders")
+    assert [run.status for run in runs(engine, "orders")] == ["failed", "succeeded"]
+    assert "failing" not in jobs.status_line()
+
+
+def test_shutdown_mid_run_records_it_as_interrupted_never_a_success(
+    engine: Engine, sim: Simulator
+) -> None:
+    """Stopping during a run ends it after its last committed page, recorded as interrupted."""
+
+    class StopAfterThree(httpx.BaseTransport):
+        """The simulator, with shutdown beginning as the third request is answered."""
+
+        def __init__(self) -> None:
+            self.inner, self.sent = httpx.WSGITransport(app=sim.wsgi), 0
+            self.stopping = threading.Event()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.sent += 1
+            if self.sent == 3:
+                self.stopping.set()
+            return self.inner.handle_request(request)
+
+    inner = StopAfterThree()
+    jobs, metrics, inner.stopping = _runner(engine, sim, inner, page_size=5)
+    jobs.run("orders")
+    [run] = runs(engine, "orders")
+    assert run.status == "interrupted" and run.finished_at is not None
+    assert run.pages >= 1
+    assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="interrupted") == 1
+
+
+def test_job_skips_a_stream_another_daemon_is_running(engine: Engine, sim: Simulator) -> None:
+    """On PostgreSQL a job whose stream's advisory lock is taken skips the run and says so."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite allows one daemon")
+    theirs = make_engine(engine.url)
+    try:
+        jobs, metrics, _ = _runner(engine, sim)
+        with stream_lock(theirs, "orders") as held:
+            assert held
+            jobs.run("orders")
+        assert runs(engine, "orders") == []
+        assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="skipped") == 1
+        assert "another daemon holds its lock" in jobs.status_line()
+        jobs.run("orders")  # the lock is free again
+        assert [run.status for run in runs(engine, "orders")] == ["succeeded"]
+    finally:
+        theirs.dispose()
