@@ -53,7 +53,6 @@ class SyncRun(Base):
         default="running", comment="running | succeeded | failed | interrupted"
     )
     pages: Mapped[int] = mapped_column(default=0)
-    requests: Mapped[int] = mapped_column(default=0)
     rows_inserted: Mapped[int] = mapped_column(default=0)
     rows_updated: Mapped[int] = mapped_column(default=0)
     rows_unchanged: Mapped[int] = mapped_column(default=0)

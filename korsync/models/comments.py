@@ -84,7 +84,6 @@ BY_NAME = {
     "started_at": "When the run started (UTC)",
     "finished_at": "When the run ended (UTC); NULL while running",
     "pages": "API pages written",
-    "requests": "API requests made",
     "rows_inserted": "Rows created",
     "rows_updated": "Rows whose content changed",
     "rows_unchanged": "Rows read again with identical content",

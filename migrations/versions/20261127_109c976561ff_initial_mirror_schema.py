@@ -118,7 +118,6 @@ def upgrade() -> None:
             comment="running | succeeded | failed | interrupted",
         ),
         sa.Column("pages", sa.Integer(), nullable=False),
-        sa.Column("requests", sa.Integer(), nullable=False),
         sa.Column("rows_inserted", sa.Integer(), nullable=False),
         sa.Column("rows_updated", sa.Integer(), nullable=False),
         sa.Column("rows_unchanged", sa.Integer(), nullable=False),

@@ -32,7 +32,6 @@ COMMENTS = {
     ('sync_runs', 'started_at'): 'When the run started (UTC)',
     ('sync_runs', 'finished_at'): 'When the run ended (UTC); NULL while running',
     ('sync_runs', 'pages'): 'API pages written',
-    ('sync_runs', 'requests'): 'API requests made',
     ('sync_runs', 'rows_inserted'): 'Rows created',
     ('sync_runs', 'rows_updated'): 'Rows whose content changed',
     ('sync_runs', 'rows_unchanged'): 'Rows read again with identical content',
