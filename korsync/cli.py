@@ -77,11 +77,13 @@ def engine_for(settings: Settings) -> Iterator[Engine]:
 
 
 def settings_of(ctx: click.Context) -> Settings:
-    """The settings, or exit with the setting that is wrong."""
+    """The settings (logging set up from them, secrets masked), or exit naming the bad one."""
     try:
-        return ctx.find_object(AppContext).settings  # type: ignore[union-attr]
+        settings = ctx.find_object(AppContext).settings  # type: ignore[union-attr]
     except SettingsError as exc:
         fail(str(exc))
+    configure_logging_for(settings)
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -331,7 +333,6 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
         build_client(settings).close()
     except SettingsError as exc:
         fail(str(exc))
-    configure_logging_for(settings)
     wiring = scheduler.Wiring(
         load_settings=lambda: load_settings(env_file, **overrides),
         make_client=_daemon_client,
