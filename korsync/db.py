@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,30 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Table, create_engine, event, literal_column, or_, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    Table,
+    TextClause,
+    Uuid,
+    create_engine,
+    event,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.ids import uuid7
 from korsync.models import RejectedRecord
+from korsync.models.types import Money, UTCDateTime
 
 # Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS = 30_000
@@ -142,22 +160,73 @@ def upsert_rows(
     """Insert or update ``rows`` (dicts keyed by column name, with ``id``) in ``table``.
 
     A row whose columns other than ``ignore`` are all equal to the stored ones is left
-    untouched and counted as unchanged. One cached statement, sent as multi-row batches.
+    untouched and counted as unchanged. One statement per batch (per dialect, below).
     Nothing is committed here: the caller commits the page with the watermark covering it.
     """
     complete = _complete(list(rows), table)
     if not complete:
         return UpsertResult()
-    dialect = session.get_bind().dialect.name
-    statement = _upsert_statement(table, dialect, tuple(ignore))
-    if dialect == "postgresql":
-        returned = session.execute(statement, complete).all()
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        statement = _pg_upsert(table, tuple(ignore))
+        returned = session.execute(statement, {"rows": _rows_json(complete)}).all()
         inserted = sum(1 for row in returned if row.inserted)
     else:
         existing = _existing_ids(session, table, [row["id"] for row in complete])
-        returned = session.execute(statement, complete).all()
+        returned = session.execute(_sqlite_upsert(table, tuple(ignore)), complete).all()
         inserted = sum(1 for row in returned if row.id not in existing)
     return UpsertResult(inserted, len(returned) - inserted, len(complete) - len(returned))
+
+
+# PostgreSQL types of korsync's column types, most specific first.
+_PG_TYPES = (
+    (UTCDateTime, "timestamptz"),
+    (Money, "numeric"),
+    (Uuid, "uuid"),
+    (JSON, "jsonb"),
+    (Boolean, "boolean"),
+    (Integer, "integer"),
+    (Date, "date"),
+    (String, "text"),
+)
+
+
+@functools.cache
+def _pg_upsert(table: Table, ignore: tuple[str, ...]) -> TextClause:
+    """The PostgreSQL upsert of a whole batch as one short statement over one JSON parameter.
+
+    Its text is the same for every batch, so the driver parses it once, and the rows travel
+    as one JSON document encoded in C: a multi-row VALUES list is re-parsed for every page
+    (psycopg caches only short statements) and arrays are escaped value by value in Python.
+    """
+    names = [c.name for c in table.columns]
+    record = ", ".join(f"{c.name} {_pg_type(c)}" for c in table.columns)
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != "id")
+    changed = " OR ".join(
+        f"{table.name}.{n} IS DISTINCT FROM EXCLUDED.{n}" for n in names if n not in ("id", *ignore)
+    )
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE {changed} "
+        f"RETURNING id, (xmax = 0) AS inserted"
+    )
+
+
+def _pg_type(column: Any) -> str:
+    return next(name for kind, name in _PG_TYPES if isinstance(column.type, kind))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; korsync stores UTC only")
+        return value.isoformat()
+    return str(value)  # UUID, date, Decimal: their text is what PostgreSQL parses
+
+
+def _rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return json.dumps(rows, default=_json_value, separators=(",", ":"))
 
 
 def _existing_ids(session: Session, table: Table, ids: Sequence[Any]) -> set[Any]:
@@ -169,8 +238,9 @@ def _existing_ids(session: Session, table: Table, ids: Sequence[Any]) -> set[Any
 
 
 @functools.cache
-def _upsert_statement(table: Table, dialect: str, ignore: tuple[str, ...]) -> Any:
-    insert = _insert(table, dialect)
+def _sqlite_upsert(table: Table, ignore: tuple[str, ...]) -> Any:
+    """SQLite's upsert: one cached statement that SQLAlchemy sends as multi-row batches."""
+    insert = sqlite.insert(table)
     columns = [c for c in table.columns if not c.primary_key]
     changed = or_(
         *(c.is_distinct_from(insert.excluded[c.name]) for c in columns if c.name not in ignore)
@@ -180,9 +250,6 @@ def _upsert_statement(table: Table, dialect: str, ignore: tuple[str, ...]) -> An
         set_={c.name: insert.excluded[c.name] for c in columns},
         where=changed,
     )
-    if dialect == "postgresql":
-        # xmax is 0 only for a tuple this statement inserted.
-        return statement.returning(table.c.id, literal_column("(xmax = 0)").label("inserted"))
     return statement.returning(table.c.id)
 
 

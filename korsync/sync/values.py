@@ -8,6 +8,7 @@ record instead of a wrong row. Text loses NUL characters, which PostgreSQL canno
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -132,11 +133,21 @@ def ref_parents(item: Mapping[str, Any], field: str) -> dict[str, uuid.UUID]:
 
 
 def scrub(value: Any) -> Any:
-    """The JSON value with NUL characters removed from every string (PostgreSQL refuses them)."""
+    """The JSON value with NUL characters removed from every string (PostgreSQL refuses them).
+
+    The C JSON encoder tells first whether there is any NUL at all (almost never), which is
+    much cheaper than walking the value in Python.
+    """
+    if "\\u0000" not in json.dumps(value, default=str):
+        return value
+    return _strip_nul(value)
+
+
+def _strip_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, dict):
-        return {scrub(k): scrub(v) for k, v in value.items()}
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v) for v in value]
+        return [_strip_nul(v) for v in value]
     return value
