@@ -1,0 +1,182 @@
+"""What every benchmark shares: the simulator process, measured child processes, scratch
+databases, the machine description, and writing results (a printed table and a JSON file)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+VENV_BIN = Path(sys.executable).parent
+KORSYNC = str(VENV_BIN / "korsync")
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclasses.dataclass(frozen=True)
+class Simulator:
+    """A running simulator process: where it listens and the bearer token to use."""
+
+    base_url: str
+    token: str
+    process: subprocess.Popen[str]
+
+    def requests(self) -> int:
+        """API requests served so far."""
+        return int(httpx.get(f"{self.base_url}/_bench/requests").json()["requests"])
+
+
+@contextlib.contextmanager
+def simulator(orders: int, latency_ms: float, seed: int = 1) -> Iterator[Simulator]:
+    """Start ``bench/sim_server.py`` in its own process (its own GIL); stop it on exit."""
+    command = [sys.executable, str(BENCH / "sim_server.py"), "--orders", str(orders)]
+    command += ["--latency-ms", str(latency_ms), "--seed", str(seed)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[1]
+        token = process.stdout.readline().split()[1]
+        yield Simulator(base_url, token, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """Wall time, CPU time (user + system, waited-for descendants included) and peak RSS."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    returncode: int
+    output: str
+
+
+def measure(command: Sequence[str], env: Mapping[str, str] | None = None) -> Measured:
+    """Run ``command`` and return its own resource usage (``wait4`` of that child alone)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(command),
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    result = Measured(wall, cpu, usage.ru_maxrss / 1024, process.returncode, output)
+    if result.returncode != 0:
+        print(output[-4000:], file=sys.stderr)
+        raise RuntimeError(f"{command[0]} exited with {result.returncode}")
+    return result
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    """Run one SQL command with ``psql`` as the postgres superuser; its unaligned output."""
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + database
+    done = subprocess.run(
+        ["psql", url, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def scratch_postgres(name: str) -> Iterator[str]:
+    """A fresh PostgreSQL database ``name`` (dropped on exit); yields its SQLAlchemy URL."""
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def scratch_sqlite(name: str) -> Iterator[str]:
+    """A fresh SQLite file under ``bench/results/`` (removed on exit); yields its URL."""
+    path = RESULTS / f"{name}.db"
+    paths = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    for leftover in paths:
+        leftover.unlink(missing_ok=True)
+    try:
+        yield f"sqlite:///{path}"
+    finally:
+        for leftover in paths:
+            leftover.unlink(missing_ok=True)
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures come from."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.splitlines()
+    total_gib = int(memory[1].split()[1]) + 1 if len(memory) > 1 else None
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": total_gib,
+        "python": platform.python_version(),
+        "postgres": psql("SHOW server_version"),
+        "load_avg_at_start": os.getloadavg(),
+    }
+
+
+def save(name: str, rows: list[dict[str, Any]], extra: Mapping[str, Any] | None = None) -> Path:
+    """Write ``bench/results/<name>.json`` (rows, machine, time) and return its path."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    document = {
+        "benchmark": name,
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "note": "2 shared cores: the simulator runs on the same machine, and other engineers' "
+        "test runs may have competed for CPU during the measurement.",
+        **(extra or {}),
+        "rows": rows,
+    }
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    return path
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A Markdown table of ``columns`` (floats rounded sensibly)."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}"
+        if isinstance(value, float):
+            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        return "-" if value is None else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
