@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -166,10 +166,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
         sys.exit(1)
 
 
-def build_client(settings: Settings, **overrides: Any) -> ApiClient:
-    """The API client the settings describe (credentials required)."""
+def client_options(settings: Settings, **overrides: Any) -> ClientOptions:
+    """The API client options the settings describe; ``SettingsError`` without credentials."""
     settings.require_api_auth()
-    options = ClientOptions(
+    fields: dict[str, Any] = dict(
         base_url=settings.api_url,
         token=settings.api_token.get_secret_value() if settings.api_token else None,
         client_id=None if settings.api_token else settings.client_id,
@@ -185,9 +185,20 @@ def build_client(settings: Settings, **overrides: Any) -> ApiClient:
         max_concurrency=settings.max_concurrency,
         max_attempts=settings.max_attempts,
         deadline_s=settings.retry_deadline,
-        **overrides,
     )
-    return ApiClient(options)
+    return ClientOptions(**{**fields, **overrides})
+
+
+def build_client(settings: Settings) -> ApiClient:
+    """The API client the settings describe (credentials required)."""
+    return ApiClient(client_options(settings))
+
+
+def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--stream NAME`` (repeatable), one of the streams korsync knows."""
+    return click.option(
+        "--stream", "streams", multiple=True, type=click.Choice(list(STREAMS)), help=help_text
+    )
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -225,13 +236,7 @@ def print_outcomes(outcomes: list[StreamOutcome]) -> None:
 
 
 @main.command()
-@click.option(
-    "--stream",
-    "streams",
-    multiple=True,
-    type=click.Choice(list(STREAMS)),
-    help="Run only this stream (repeatable). Default: all.",
-)
+@stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     """One pass of the named streams (default: all); exit 0 only if every one succeeded."""
@@ -305,20 +310,12 @@ main.add_command(fake_api)
 
 
 def _daemon_client(settings: Settings, transport: httpx.BaseTransport) -> ApiClient:
-    """``build_client``'s client on the daemon's transport, which applies the rate limit."""
-    with build_client(settings) as described:
-        options = dataclasses.replace(described.options, rate_limit_per_s=None)
-    return ApiClient(options, transport=transport)
+    """The settings' client on the daemon's transport, which applies the rate limit itself."""
+    return ApiClient(client_options(settings, rate_limit_per_s=None), transport=transport)
 
 
 @main.command()
-@click.option(
-    "--stream",
-    "streams",
-    multiple=True,
-    type=click.Choice(list(STREAMS)),
-    help="Schedule only this stream (repeatable). Default: all.",
-)
+@stream_option("Schedule only this stream (repeatable). Default: all.")
 @click.pass_context
 def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
     """Keep the mirror fresh: each stream on its own schedule until SIGTERM or SIGINT.
@@ -330,7 +327,7 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
     app = ctx.find_object(AppContext)
     env_file, overrides = (app.env_file, app.overrides) if app else (None, {})
     try:
-        build_client(settings).close()
+        client_options(settings)
     except SettingsError as exc:
         fail(str(exc))
     wiring = scheduler.Wiring(
