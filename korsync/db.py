@@ -39,13 +39,20 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.ids import uuid7
 from korsync.models import RejectedRecord
 from korsync.models.types import Money, UTCDateTime
 
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 # Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS = 30_000
 
@@ -67,6 +74,9 @@ class UpsertResult:
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    if make_url(url).get_backend_name() == "postgresql":
+        # Fail fast on a dead server or network instead of hanging a run forever.
+        kwargs.setdefault("connect_args", POSTGRES_CONNECT_ARGS)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

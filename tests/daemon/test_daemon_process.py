@@ -193,6 +193,10 @@ class Proxy:
 
     def down(self) -> None:
         if self._listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would leave the
+            # old listener accepting in the background.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
         for connection in self._open:
             with contextlib.suppress(OSError):
@@ -227,7 +231,7 @@ def test_database_down_at_start_then_up_then_lost_and_back(
         wait_for(lambda: "database unreachable" in daemon.stderr(), "a run failing on the outage")
         before = succeeded(engine, "orders")
         proxy.up()
-        wait_for(lambda: succeeded(engine, "orders") > before, "an orders run after the outage")
+        wait_for(lambda: succeeded(engine, "orders") > before, "an orders run after the outage", 60)
         assert daemon.stop()[0] == 0
     finally:
         proxy.down()
