@@ -185,6 +185,18 @@ def scratch_postgres(postgres_url: str) -> Iterator[str]:
         .update_query_dict({"options": f"-csearch_path={schema}"})
         .render_as_string(hide_password=False)
     )
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    _drop_schema(admin, schema)
     admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop ``schema``, first ending any session a test left holding locks in it (a killed
+    daemon's connection, say), which would otherwise block the drop indefinitely."""
+    holders = text(
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
+        " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+    )
+    with admin.begin() as conn:
+        conn.execute(holders, {"schema": schema})
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
