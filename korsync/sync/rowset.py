@@ -58,9 +58,6 @@ class RowSet:
         for key, parents in other.children.items():
             self.children[key] |= parents
 
-    def count(self, table: str) -> int:
-        return len(self.rows.get(table, ()))
-
 
 def write(session: Session, rowset: RowSet) -> UpsertResult:
     """Upsert every row, parents first; returns the counts over all tables."""
