@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,15 +56,21 @@ POSTGRES_CONNECT_ARGS = {
 }
 # Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS = 30_000
+# A ``\u0000`` escape in JSON text that is not itself escaped: an even run of backslashes before.
+_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 @dataclasses.dataclass
 class UpsertResult:
-    """How many of the rows given were new, changed, or already identical."""
+    """How many of the rows given were new, changed, or already identical.
+
+    ``inserted_ids`` are the new rows' ids of one call; adding results sums only the counts.
+    """
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    inserted_ids: frozenset[Any] = dataclasses.field(default=frozenset(), repr=False)
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.inserted += other.inserted
@@ -77,6 +84,7 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     if make_url(url).get_backend_name() == "postgresql":
         # Fail fast on a dead server or network instead of hanging a run forever.
         kwargs.setdefault("connect_args", POSTGRES_CONNECT_ARGS)
+    kwargs.setdefault("json_serializer", json_text)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -179,13 +187,14 @@ def upsert_rows(
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
         statement = _pg_upsert(table, tuple(ignore))
-        returned = session.execute(statement, {"rows": _rows_json(complete)}).all()
-        inserted = sum(1 for row in returned if row.inserted)
+        returned = session.execute(statement, {"rows": json_text(complete)}).all()
+        inserted = frozenset(row.id for row in returned if row.inserted)
     else:
         existing = _existing_ids(session, table, [row["id"] for row in complete])
         returned = session.execute(_sqlite_upsert(table, tuple(ignore)), complete).all()
-        inserted = sum(1 for row in returned if row.id not in existing)
-    return UpsertResult(inserted, len(returned) - inserted, len(complete) - len(returned))
+        inserted = frozenset(row.id for row in returned if row.id not in existing)
+    changed = len(returned) - len(inserted)
+    return UpsertResult(len(inserted), changed, len(complete) - len(returned), inserted)
 
 
 # PostgreSQL types of korsync's column types, most specific first.
@@ -210,16 +219,24 @@ def _pg_upsert(table: Table, ignore: tuple[str, ...]) -> TextClause:
     (psycopg caches only short statements) and arrays are escaped value by value in Python.
     """
     names = [c.name for c in table.columns]
-    record = ", ".join(f"{c.name} {_pg_type(c)}" for c in table.columns)
     updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != "id")
     changed = " OR ".join(
         f"{table.name}.{n} IS DISTINCT FROM EXCLUDED.{n}" for n in names if n not in ("id", *ignore)
     )
     return text(
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
-        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record}) "
+        f"{_pg_insert_from_json(table, tuple(names))} "
         f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE {changed} "
         f"RETURNING id, (xmax = 0) AS inserted"
+    )
+
+
+def _pg_insert_from_json(table: Table, names: tuple[str, ...]) -> str:
+    """``INSERT`` of ``names`` from the rows of the JSON array bound to ``:rows``."""
+    record = ", ".join(f"{name} {_pg_type(table.c[name])}" for name in names)
+    columns = ", ".join(names)
+    return (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({record})"
     )
 
 
@@ -235,8 +252,15 @@ def _json_value(value: Any) -> Any:
     return str(value)  # UUID, date, Decimal: their text is what PostgreSQL parses
 
 
-def _rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
-    return json.dumps(rows, default=_json_value, separators=(",", ":"))
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for the database, NUL characters removed from every string.
+
+    PostgreSQL's jsonb refuses NUL, so both databases store JSON without it. Cleaning the
+    encoded text costs one substring search when there is none (almost always), much less
+    than walking every value in Python.
+    """
+    encoded = json.dumps(value, default=_json_value)
+    return _ESCAPED_NUL.sub(r"\1", encoded) if "\\u0000" in encoded else encoded
 
 
 def _existing_ids(session: Session, table: Table, ids: Sequence[Any]) -> set[Any]:
@@ -272,10 +296,19 @@ def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
     unique = [by_id[key] for key in sorted(by_id, key=str)]  # one lock order (see _complete)
     if not unique:
         return 0
-    keys = sorted({key for row in unique for key in row})
+    keys = tuple(sorted({key for row in unique for key in row}))
     padded = [{key: row.get(key) for key in keys} for row in unique]
-    statement = _insert(table, session.get_bind().dialect.name).on_conflict_do_nothing()
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _pg_ensure(table, keys)
+        return len(session.execute(statement, {"rows": json_text(padded)}).all())
+    statement = _insert(table, "sqlite").on_conflict_do_nothing()
     return len(session.execute(statement.returning(table.c.id), padded).all())
+
+
+@functools.cache
+def _pg_ensure(table: Table, names: tuple[str, ...]) -> TextClause:
+    """PostgreSQL's placeholder insert: one cached statement per table and column set."""
+    return text(f"{_pg_insert_from_json(table, names)} ON CONFLICT (id) DO NOTHING RETURNING id")
 
 
 def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]]) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from korsync.db import ensure_rows, upsert_rows
+from korsync.db import ensure_rows, upsert_rejects, upsert_rows
 from korsync.ids import uuid7
-from korsync.models import Catalog, Order, OrderItem, Product
+from korsync.models import Catalog, Order, OrderItem, Product, RejectedRecord
 
 ORDERS = Order.__table__
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -44,6 +44,21 @@ def test_upsert_inserts_then_updates_and_keeps_raw(engine: Engine) -> None:
         "id": str(second), "status": "cancelled", "unknownUpstreamField": {"nested": [1, 2]}
     }  # fmt: skip
     assert stored[first].synced_at == NOW  # unchanged rows are not rewritten
+
+
+def test_json_loses_nul_characters_but_keeps_escaped_backslashes(engine: Engine) -> None:
+    """NUL leaves JSON strings and keys (jsonb refuses it); a literal backslash-u0000 stays."""
+    order_id = uuid7()
+    raw = {"id": str(order_id), "note": "a\x00b", "k\x00ey": ["\x00"], "path": "C:\\u0000"}
+    with Session(engine) as session:
+        upsert_rows(session, ORDERS, [{"id": order_id, "raw": raw, "synced_at": NOW}])
+        upsert_rejects(session, "orders", [("bad", "why", {"x": "\x00y"})])
+        session.commit()
+        stored = session.get(Order, order_id)
+        reject = session.scalars(select(RejectedRecord)).one()
+    assert stored is not None
+    assert stored.raw == {"id": str(order_id), "note": "ab", "key": [""], "path": "C:\\u0000"}
+    assert reject.raw == {"x": "y"}
 
 
 def test_upsert_duplicate_ids_in_one_page_keep_last(engine: Engine) -> None:

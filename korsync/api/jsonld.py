@@ -8,6 +8,7 @@ unprefixed keys (``member``), the ``hydra:``-prefixed ones and full Hydra IRIs a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from collections.abc import Mapping
@@ -74,13 +75,18 @@ def iri_ids(iri: object) -> dict[str, uuid.UUID]:
     t}``; unknown collections are keyed by their segment with a trailing ``s`` dropped.
     Segments not followed by a UUID (``/options/zone``) are skipped.
     """
-    segments = _segments(iri)
-    ids: dict[str, uuid.UUID] = {}
-    for name, value in itertools.pairwise(segments):
-        parsed = as_uuid(value)
-        if parsed is not None and as_uuid(name) is None:
-            ids[_SEGMENT_KEYS.get(name, name.removesuffix("s"))] = parsed
-    return ids
+    return dict(_iri_ids(iri)) if isinstance(iri, str) else {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _iri_ids(iri: str) -> tuple[tuple[str, uuid.UUID], ...]:
+    # Cached: orders name the same few products, events and catalogs over and over.
+    parsed = [(segment, as_uuid(segment)) for segment in _segments(iri)]
+    return tuple(
+        (_SEGMENT_KEYS.get(name, name.removesuffix("s")), value)
+        for (name, name_id), (_, value) in itertools.pairwise(parsed)
+        if value is not None and name_id is None
+    )
 
 
 def hydra_get(body: Mapping[str, Any], key: str) -> Any:

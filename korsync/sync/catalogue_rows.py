@@ -28,7 +28,7 @@ BASE_FLAGS = ("useSession", "recurring", "beneficiaryInfoMayBeRequired", "instan
 
 
 def _common(item: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-    return {"id": v.item_id(item), "raw": v.scrub(dict(item)), "synced_at": now, "deleted_at": None}
+    return {"id": v.item_id(item), "raw": dict(item), "synced_at": now, "deleted_at": None}
 
 
 def _single(table: str, row: dict[str, Any]) -> RowSet:
@@ -236,7 +236,7 @@ def _choice(choice: Any, field_id: uuid.UUID, position: int, now: dt.datetime) -
         "position": position,
         "value": v.text(item, "value"),
         "label": v.text(item, "label"),
-        "raw": v.scrub(choice),
+        "raw": choice,
         "synced_at": now,
         "deleted_at": None,
     }

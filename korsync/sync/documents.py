@@ -32,7 +32,7 @@ def document_mapper(order_id: uuid.UUID) -> Any:
                 "order_id": order_id,
                 "downloadable_at": v.timestamp(item, "downloadableAt"),
                 "metadata_read_at": now,
-                "raw": v.scrub(dict(item)),
+                "raw": dict(item),
                 "synced_at": now,
             },
         )

@@ -87,7 +87,7 @@ def _order(
         "notes": v.text(item, "notes"),
         **{f"customer_{name}": v.text(customer, name) for name in CUSTOMER_FIELDS},
         "customer_optin": v.boolean(customer, "optin"),
-        "raw": v.scrub(dict(item)),
+        "raw": dict(item),
         "synced_at": now,
     }
 
@@ -110,7 +110,7 @@ def _item(
             "date": v.date(line, "date"),
             "quantity": v.integer(line, "quantity"),
             **{v.snake(name): v.money(line, name) for name in ITEM_AMOUNTS},
-            "raw": v.scrub(dict(line)),
+            "raw": dict(line),
             "synced_at": now,
         },
     )
@@ -140,12 +140,12 @@ def _ticket(
         "voucher": v.text(ticket, "voucher"),
         "occurs_at": v.timestamp(ticket, "occursAt"),
         "status": v.text(ticket, "status"),
-        "required_beneficiary_fields": v.scrub(required) if isinstance(required, list) else None,
+        "required_beneficiary_fields": required if isinstance(required, list) else None,
         "beneficiary_designation_deadline": v.timestamp(ticket, "beneficiaryDesignationDeadline"),
         "beneficiary_amendable": v.boolean(ticket, "beneficiaryAmendable"),
         **{f"beneficiary_{name}": v.text(beneficiary, name) for name in BENEFICIARY_FIELDS},
         "beneficiary_date_of_birth": _birth_date(beneficiary),
         "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
-        "raw": v.scrub(dict(ticket)),
+        "raw": dict(ticket),
         "synced_at": now,
     }

@@ -42,7 +42,7 @@ def reservation_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
             "seats_arrangement": v.text(item, "seatsArrangement"),
             "releasable": v.boolean(item, "releasable"),
             "status": v.text(item, "status"),
-            "raw": v.scrub(dict(item)),
+            "raw": dict(item),
             "synced_at": now,
         },
     )
@@ -74,7 +74,7 @@ def _item(
         "date": v.date(line, "date"),
         "amount_incl_tax": v.money(line, "amountInclTax"),
         "amount_excl_tax": v.money(line, "amountExclTax"),
-        "raw": v.scrub(dict(line)),
+        "raw": dict(line),
         "synced_at": now,
     }
 

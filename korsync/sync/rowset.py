@@ -62,25 +62,35 @@ class RowSet:
 def write(session: Session, rowset: RowSet) -> UpsertResult:
     """Upsert every row, parents first; returns the counts over all tables."""
     total = UpsertResult()
+    new_ids: dict[str, frozenset[Any]] = {}  # rows this write inserted, by table
     for table in metadata.sorted_tables:
         placeholders = rowset.placeholders.get(table.name)
         if placeholders:
             ensure_rows(session, table, placeholders)
-        _prune(session, table, rowset)
+        _prune(session, table, rowset, new_ids)
         rows = rowset.rows.get(table.name)
         if rows:
             ignore = SNAPSHOT_TIMES.get(table.name, ("synced_at",))
-            total += upsert_rows(session, table, rows, ignore=ignore)
+            result = upsert_rows(session, table, rows, ignore=ignore)
+            new_ids[table.name] = result.inserted_ids
+            total += result
     return total
 
 
-def _prune(session: Session, table: Table, rowset: RowSet) -> None:
+def _prune(
+    session: Session, table: Table, rowset: RowSet, new_ids: dict[str, frozenset[Any]]
+) -> None:
     for (name, parent_column), parents in rowset.children.items():
-        if name != table.name or not parents:
+        if name != table.name:
+            continue
+        column = table.c[parent_column]
+        (key,) = column.foreign_keys
+        # A parent this write inserted has no children yet: nothing to prune (a backfill's case).
+        stale = parents - new_ids.get(key.column.table.name, frozenset())
+        if not stale:
             continue
         keep = [row["id"] for row in rowset.rows.get(name, ())]
-        column = table.c[parent_column]
-        statement = delete(table).where(column.in_(list(parents)))
+        statement = delete(table).where(column.in_(list(stale)))
         if keep:
             statement = statement.where(table.c.id.not_in(keep))
         session.execute(statement)

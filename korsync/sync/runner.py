@@ -27,7 +27,7 @@ from korsync.api.pagination import Page
 from korsync.db import UpsertResult, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
-from korsync.sync.values import MappingError, scrub
+from korsync.sync.values import MappingError
 
 log = logging.getLogger("korsync.sync")
 Mapper = Callable[[Mapping[str, Any], dt.datetime], rs.RowSet]
@@ -71,7 +71,7 @@ def map_items(
         try:
             rows.extend(mapper(item, now))
         except MappingError as exc:
-            rejects.append(Rejection(scrub(item), str(exc)))
+            rejects.append(Rejection(item, str(exc)))
     return rows, rejects
 
 
@@ -84,7 +84,7 @@ def map_page(
     """
     redact = redact or (lambda item: item)
     rows, rejects = map_items([redact(item) for item in page.items], mapper, now)
-    rejects += [Rejection(scrub(redact(r.raw)), r.reason) for r in page.rejects]
+    rejects += [Rejection(redact(r.raw), r.reason) for r in page.rejects]
     return rows, rejects
 
 

@@ -2,13 +2,14 @@
 
 Every reader accepts ``None`` (an absent or null field) and raises ``MappingError`` naming the
 field when a value is present but cannot be understood; the item then becomes a rejected
-record instead of a wrong row. Text loses NUL characters, which PostgreSQL cannot store.
+record instead of a wrong row. Text loses NUL characters, which PostgreSQL cannot store
+(``db.json_text`` does the same for JSON values).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -106,6 +107,7 @@ def jsonld_id(item: Mapping[str, Any]) -> uuid.UUID | None:
     return jsonld.as_uuid(item.get("id")) or jsonld.iri_id(item.get("@id"))
 
 
+@functools.cache
 def snake(name: str) -> str:
     """``amountInclTax`` → ``amount_incl_tax``."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
@@ -130,24 +132,3 @@ def ref_parents(item: Mapping[str, Any], field: str) -> dict[str, uuid.UUID]:
     if isinstance(value, dict):
         value = value.get("@id")
     return jsonld.iri_ids(value) if isinstance(value, str) else {}
-
-
-def scrub(value: Any) -> Any:
-    """The JSON value with NUL characters removed from every string (PostgreSQL refuses them).
-
-    The C JSON encoder tells first whether there is any NUL at all (almost never), which is
-    much cheaper than walking the value in Python.
-    """
-    if "\\u0000" not in json.dumps(value, default=str):
-        return value
-    return _strip_nul(value)
-
-
-def _strip_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip_nul(v) for v in value]
-    return value
