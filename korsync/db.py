@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -156,16 +157,22 @@ def _insert(table: Table, dialect: str) -> Any:
     raise NotImplementedError(f"korsync supports PostgreSQL and SQLite, not {dialect}")
 
 
-def _complete(rows: Iterable[Mapping[str, Any]], table: Table) -> list[dict[str, Any]]:
-    """Dedupe by id (last wins), sort by id, and give every row every column, so a field gone
-    upstream becomes NULL instead of keeping a stale value. Sorting makes concurrent writers
-    (backfill slices) lock rows in one order, so they cannot deadlock each other."""
-    names = [c.name for c in table.columns]
-    unknown = {key for row in rows for key in row} - set(names)
+def _unique(rows: Iterable[Mapping[str, Any]], table: Table) -> list[Mapping[str, Any]]:
+    """Dedupe by id (last wins) and sort by id, refusing keys that are not columns. Sorting
+    makes concurrent writers (backfill slices) lock rows in one order, so they cannot
+    deadlock each other."""
+    by_id = {row["id"]: row for row in rows}
+    unknown = set().union(*by_id.values()) - set(table.columns.keys())
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
-    by_id = {row["id"]: row for row in rows}
-    return [{name: by_id[key].get(name) for name in names} for key in sorted(by_id, key=str)]
+    return [by_id[key] for key in sorted(by_id, key=str)]
+
+
+def _complete(rows: Sequence[Mapping[str, Any]], table: Table) -> list[dict[str, Any]]:
+    """Every row with every column, so a field gone upstream becomes NULL instead of keeping
+    a stale value (PostgreSQL's ``jsonb_to_recordset`` does this by itself)."""
+    names = table.columns.keys()
+    return [{name: row.get(name) for name in names} for row in rows]
 
 
 def upsert_rows(
@@ -181,20 +188,21 @@ def upsert_rows(
     untouched and counted as unchanged. One statement per batch (per dialect, below).
     Nothing is committed here: the caller commits the page with the watermark covering it.
     """
-    complete = _complete(list(rows), table)
-    if not complete:
+    unique = _unique(rows, table)
+    if not unique:
         return UpsertResult()
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
         statement = _pg_upsert(table, tuple(ignore))
-        returned = session.execute(statement, {"rows": json_text(complete)}).all()
+        returned = session.execute(statement, {"rows": _batch_json(unique)}).all()
         inserted = frozenset(row.id for row in returned if row.inserted)
     else:
-        existing = _existing_ids(session, table, [row["id"] for row in complete])
-        returned = session.execute(_sqlite_upsert(table, tuple(ignore)), complete).all()
+        existing = _existing_ids(session, table, [row["id"] for row in unique])
+        statement = _sqlite_upsert(table, tuple(ignore))
+        returned = session.execute(statement, _complete(unique, table)).all()
         inserted = frozenset(row.id for row in returned if row.id not in existing)
     changed = len(returned) - len(inserted)
-    return UpsertResult(len(inserted), changed, len(complete) - len(returned), inserted)
+    return UpsertResult(len(inserted), changed, len(unique) - len(returned), inserted)
 
 
 # PostgreSQL types of korsync's column types, most specific first.
@@ -259,7 +267,23 @@ def json_text(value: Any) -> str:
     encoded text costs one substring search when there is none (almost always), much less
     than walking every value in Python.
     """
-    encoded = json.dumps(value, default=_json_value)
+    return _without_nul(json.dumps(value, default=_json_value))
+
+
+def _batch_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A batch of rows as one JSON parameter for PostgreSQL (whose jsonb normalises the text).
+
+    orjson is the hot path of a backfill; json handles what orjson refuses (integers beyond
+    64 bits in raw JSON), so any JSON the API sent is stored.
+    """
+    try:
+        encoded = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:
+        return json_text(rows)
+    return _without_nul(encoded.decode())
+
+
+def _without_nul(encoded: str) -> str:
     return _ESCAPED_NUL.sub(r"\1", encoded) if "\\u0000" in encoded else encoded
 
 
@@ -292,15 +316,14 @@ def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
 
     Returns how many placeholders were created. A later upsert of the real item fills them.
     """
-    by_id = {row["id"]: dict(row) for row in rows}
-    unique = [by_id[key] for key in sorted(by_id, key=str)]  # one lock order (see _complete)
+    unique = _unique(rows, table)
     if not unique:
         return 0
-    keys = tuple(sorted({key for row in unique for key in row}))
-    padded = [{key: row.get(key) for key in keys} for row in unique]
+    keys = tuple(sorted(set().union(*unique)))
     if session.get_bind().dialect.name == "postgresql":
         statement = _pg_ensure(table, keys)
-        return len(session.execute(statement, {"rows": json_text(padded)}).all())
+        return len(session.execute(statement, {"rows": _batch_json(unique)}).all())
+    padded = [{key: row.get(key) for key in keys} for row in unique]
     statement = _insert(table, "sqlite").on_conflict_do_nothing()
     return len(session.execute(statement.returning(table.c.id), padded).all())
 

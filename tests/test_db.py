@@ -61,6 +61,29 @@ def test_json_loses_nul_characters_but_keeps_escaped_backslashes(engine: Engine)
     assert reject.raw == {"x": "y"}
 
 
+def test_raw_keeps_integers_beyond_64_bits(engine: Engine) -> None:
+    """An integer too large for 64 bits in an item's JSON is stored exactly."""
+    order_id = uuid7()
+    raw = {"id": str(order_id), "loyaltyPoints": 2**70}
+    with Session(engine) as session:
+        upsert_rows(session, ORDERS, [{"id": order_id, "raw": raw, "synced_at": NOW}])
+        session.commit()
+        stored = session.get(Order, order_id)
+    assert stored is not None and stored.raw == raw
+
+
+def test_upsert_of_a_row_without_a_column_sets_it_null(engine: Engine) -> None:
+    """A column missing from the new row (a field gone upstream) becomes NULL, not stale."""
+    order_id = uuid7()
+    with Session(engine) as session:
+        upsert_rows(session, ORDERS, [_order(order_id, reference="KT-1", notes="gift")])
+        result = upsert_rows(session, ORDERS, [_order(order_id, reference="KT-1")])
+        session.commit()
+        stored = session.get(Order, order_id)
+    assert result.updated == 1
+    assert stored is not None and stored.reference == "KT-1" and stored.notes is None
+
+
 def test_upsert_duplicate_ids_in_one_page_keep_last(engine: Engine) -> None:
     """The same id twice in one batch is written once, with the later content."""
     order_id = uuid7()

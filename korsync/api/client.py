@@ -11,6 +11,7 @@ Every request goes through a ``stamina`` retry loop steered by ``RetryPolicy`` a
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import orjson
 import stamina
 
 from korsync import __version__
@@ -135,10 +137,19 @@ def _problem_detail(response: httpx.Response) -> str:
     return f": {text[:_DETAIL_CHARS]}" if text else ""
 
 
+def _loads(content: bytes) -> Any:
+    """Parse JSON with orjson (half the time of json on a page of orders); json takes what
+    orjson refuses but Python reads (integers beyond 64 bits, NaN) and names real errors."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
 def _json_object(response: httpx.Response) -> dict[str, Any]:
     """The body as a JSON object; a ``RetryableError`` when it is not (truncated, HTML…)."""
     try:
-        body = response.json()
+        body = _loads(response.content)
     except ValueError:
         size = len(response.content)
         raise RetryableError(f"response body is not valid JSON ({size} bytes)") from None

@@ -64,6 +64,12 @@ def as_uuid(value: object) -> uuid.UUID | None:
 
 def iri_id(iri: object) -> uuid.UUID | None:
     """The UUID in the IRI's last path segment, or ``None`` (genids, garbage, ``None``)."""
+    return _iri_id(iri) if isinstance(iri, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _iri_id(iri: str) -> uuid.UUID | None:
+    # Cached like _iri_ids: the same products, events and organizations recur on every page.
     segments = _segments(iri)
     return as_uuid(segments[-1]) if segments else None
 

@@ -23,6 +23,7 @@ from korsync.api.client import ApiClient
 from korsync.sync import state
 from korsync.sync.order_rows import order_rows
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time
+from korsync.sync.prefetch import prefetch
 from korsync.sync.runner import StreamRun, map_page, utcnow
 from korsync.sync.values import timestamp
 
@@ -133,7 +134,7 @@ class Backfill:
             "createdAt[after]": api_time(checkpoint or part.start),
             "createdAt[strictly_before]": api_time(part.end),
         }
-        for page in self.client.iter_pages(ORDERS_PATH, params):
+        for page in prefetch(self.client.iter_pages(ORDERS_PATH, params)):
             rows, rejects = map_page(page, order_rows, utcnow(), self.options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint

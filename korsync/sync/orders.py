@@ -22,6 +22,7 @@ from korsync.api.client import ApiClient
 from korsync.pii import PiiPolicy
 from korsync.sync import state
 from korsync.sync.order_rows import order_rows
+from korsync.sync.prefetch import prefetch
 from korsync.sync.runner import StreamRun, map_page, utcnow
 
 ORDERS_PATH = "/v1/booking/orders"
@@ -55,7 +56,7 @@ def sync_orders(
     ceiling = started - options.safety_margin
     with StreamRun(sessions, "orders", "incremental") as run:
         run.details = {"watermark_before": _show(watermark), "query": params}
-        for page in client.iter_pages(ORDERS_PATH, params):
+        for page in prefetch(client.iter_pages(ORDERS_PATH, params)):
             rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             if seen:
@@ -79,7 +80,7 @@ def reconcile_orders(
     params = {"order[createdAt]": "asc", "createdAt[after]": api_time(since)}
     with StreamRun(sessions, "reconcile", "reconcile") as run:
         run.details = {"since": _show(since)}
-        for page in client.iter_pages(ORDERS_PATH, params):
+        for page in prefetch(client.iter_pages(ORDERS_PATH, params)):
             rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             with run.transaction() as session:
                 run.write(session, rows, rejects)

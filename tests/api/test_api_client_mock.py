@@ -240,3 +240,14 @@ def test_walk_without_view_uses_total_items(mock_client: Build) -> None:
     items = [i for p in mock_client(handler).iter_pages("/v1/x") for i in p.items]
     assert requested == ["1", "2", "3"]
     assert len(items) == 101
+
+
+def test_bodies_beyond_orjson_are_read_like_json_reads_them(mock_client: Build) -> None:
+    """Integers beyond 64 bits and NaN, which Python's json accepts, still parse."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"points": 123456789012345678901234567890, "x": NaN}')
+
+    body = mock_client(handler).get_json("/v1/x")
+    assert body["points"] == 123456789012345678901234567890
+    assert body["x"] != body["x"]  # NaN
