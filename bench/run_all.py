@@ -141,6 +141,27 @@ def targets(
     ]
 
 
+def memory_growth() -> list[str]:
+    """The "flat from 100k to 1M" target: korsync's peak RSS per database and latency."""
+    small, large = (load(f"backfill-{size}") for size in SIZES)
+    if small is None or large is None:
+        return []
+    checks = []
+    for run in large["rows"]:
+        key = {"database": run["database"], "latency_ms": run["latency_ms"]}
+        base = pick(small["rows"], **key)
+        if base:
+            growth = run["peak_rss_mb"] / base["peak_rss_mb"]
+            mark = "met" if growth <= 1.2 and run["peak_rss_mb"] < 250 else "missed"
+            checks.append(
+                f"- {run['database']}, {run['latency_ms']:.0f} ms: {base['peak_rss_mb']:.0f} MB at "
+                f"{SIZES[0]:,} -> {run['peak_rss_mb']:.0f} MB at {SIZES[1]:,} "
+                f"({growth:.2f}x), {mark}"
+            )
+    header = "Peak RSS flat from 100,000 to 1,000,000 orders (at most +20 %) and under 250 MB:"
+    return [header, "", *checks, ""] if checks else []
+
+
 def render() -> str:
     lines: list[str] = []
     missing = []
@@ -157,6 +178,10 @@ def render() -> str:
         if ceiling:
             lines += ceiling_section(size, backfill, ceiling)
         lines += targets(size, backfill, peer, ceiling)
+        absent = [name for name, doc in (("dlt", peer), ("the ceiling", ceiling)) if doc is None]
+        if absent:
+            lines += [f"Not run at {size:,} orders: {' and '.join(absent)}.", ""]
+    lines += memory_growth()
     if missing:
         lines.append(
             f"Not measured: {' and '.join(missing)} orders (no results in `bench/results/`: "

@@ -82,6 +82,7 @@ class Backfill:
     ) -> None:
         self.client, self.sessions, self.workers, self.options = client, sessions, workers, options
         self.lock = threading.Lock()
+        self.reader = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
         self.max_seen: dt.datetime | None = None
 
     def plan(
@@ -134,7 +135,7 @@ class Backfill:
             "createdAt[after]": api_time(checkpoint or part.start),
             "createdAt[strictly_before]": api_time(part.end),
         }
-        for page in prefetch(self.client.iter_pages(ORDERS_PATH, params)):
+        for page in prefetch(self.client.iter_pages(ORDERS_PATH, params), self.reader):
             rows, rejects = map_page(page, order_rows, utcnow(), self.options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint
@@ -173,7 +174,12 @@ def sync_backfill(
             "until": api_time(planned[-1].end),
             "orders": total,
         }
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="backfill") as pool:
+        with (
+            backfill.reader,
+            ThreadPoolExecutor(
+                max_workers=_walkers(sessions, workers), thread_name_prefix="backfill"
+            ) as pool,
+        ):
             for future in [pool.submit(backfill.walk, part, run, advance) for part in planned]:
                 future.result()
         with run.transaction() as session:
@@ -182,6 +188,12 @@ def sync_backfill(
             if full and backfill.max_seen is not None:
                 _advance_watermark(session, min(backfill.max_seen, started - options.safety_margin))
     return run
+
+
+def _walkers(sessions: sessionmaker[Session], workers: int) -> int:
+    """Slices walked at once. SQLite has one writer: two walkers keep it busy (one writes while
+    the other maps, each with its next page being read), more would only hold pages in memory."""
+    return min(workers, 2) if sessions.kw["bind"].dialect.name == "sqlite" else workers
 
 
 def _advance_watermark(session: Session, candidate: dt.datetime) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,9 +55,9 @@ def sync_orders(
     if watermark is not None:
         params["createdAt[strictly_after]"] = api_time(watermark - options.overlap)
     ceiling = started - options.safety_margin
-    with StreamRun(sessions, "orders", "incremental") as run:
+    with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
         run.details = {"watermark_before": _show(watermark), "query": params}
-        for page in prefetch(client.iter_pages(ORDERS_PATH, params)):
+        for page in prefetch(client.iter_pages(ORDERS_PATH, params), reader):
             rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             if seen:
@@ -78,14 +79,19 @@ def reconcile_orders(
     """Re-read every order created since ``since`` (default: ``reconcile_days`` ago)."""
     since = since or utcnow() - dt.timedelta(days=options.reconcile_days)
     params = {"order[createdAt]": "asc", "createdAt[after]": api_time(since)}
-    with StreamRun(sessions, "reconcile", "reconcile") as run:
+    with StreamRun(sessions, "reconcile", "reconcile") as run, _reader() as reader:
         run.details = {"since": _show(since)}
-        for page in prefetch(client.iter_pages(ORDERS_PATH, params)):
+        for page in prefetch(client.iter_pages(ORDERS_PATH, params), reader):
             rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
             with run.transaction() as session:
                 run.write(session, rows, rejects)
                 state.save(session, "reconcile", cursor={"last_page": page.page})
     return run
+
+
+def _reader() -> ThreadPoolExecutor:
+    """The thread that reads the next page while the current one is written."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch")
 
 
 def _show(value: dt.datetime | None) -> str | None:
