@@ -263,7 +263,10 @@ def _date(value: str | None) -> dt.datetime | None:
 @click.option("--since", help="First createdAt to include (ISO date or date-time, UTC).")
 @click.option("--until", help="createdAt to stop before (default: now).")
 @click.option(
-    "--workers", type=int, help="Slices fetched at once (default KORSYNC_MAX_CONCURRENCY)."
+    "--workers",
+    type=int,
+    help="Slices walked at once (default KORSYNC_MAX_CONCURRENCY; at most 2 on SQLite, which has"
+    " one writer); each reads its next page while writing the current one.",
 )
 @click.pass_context
 def backfill(ctx: click.Context, since: str | None, until: str | None, workers: int | None) -> None:

@@ -1,10 +1,11 @@
 """The database layer: engine and session factories, migrations to head, and the bulk upsert.
 
-``upsert_rows`` writes a page of rows with one cached ``INSERT … ON CONFLICT DO UPDATE`` sent
-in multi-row batches, rewriting only rows whose content changed, and reports inserted /
-updated / unchanged counts. ``ensure_rows`` inserts placeholder rows for parents referenced
-before their own stream mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no
-child is dropped.
+``upsert_rows`` writes a page of rows with one cached ``INSERT … ON CONFLICT DO UPDATE``
+(on PostgreSQL over one JSON parameter, on SQLite in multi-row batches), rewriting only rows
+whose content changed, and reports inserted / updated / unchanged counts and the new ids.
+``ensure_rows`` inserts placeholder rows for parents referenced before their own stream
+mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped. JSON
+reaches either database without NUL characters (``json_text``), which PostgreSQL refuses.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def _pg_upsert(table: Table, ignore: tuple[str, ...]) -> TextClause:
     """The PostgreSQL upsert of a whole batch as one short statement over one JSON parameter.
 
     Its text is the same for every batch, so the driver parses it once, and the rows travel
-    as one JSON document encoded in C: a multi-row VALUES list is re-parsed for every page
+    as one JSON document encoded by orjson: a multi-row VALUES list is re-parsed for every page
     (psycopg caches only short statements) and arrays are escaped value by value in Python.
     """
     names = [c.name for c in table.columns]
