@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
 from korsync.db import alembic_config, make_engine, upgrade_to_head
-from korsync.models import metadata
+from korsync.fake_api import SimConfig, Simulator
+from korsync.models import OrderItemTicket, metadata
 
-VIEWS = {"order_lines", "daily_sales", "session_sales"}
+VIEWS = {"order_lines", "daily_sales", "session_sales", "orders_as_sent"}
 
 
 def _round_trip(url: str) -> None:
@@ -92,3 +96,70 @@ def test_postgres_every_column_has_a_comment(scratch_postgres: str) -> None:
     engine.dispose()
     assert not missing
     assert all(views.values())
+
+
+def _old_order_rows(order: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """An order's rows as revision c41d9e2a7b15 stored them: lists repeated in each raw."""
+    order_id = uuid.UUID(order["id"])
+    rows: dict[str, list[dict[str, Any]]] = {"orders": [{"id": order_id, "raw": order}]}
+    for position, line in enumerate(order["items"]):
+        item_id = uuid.UUID(line["id"])
+        rows.setdefault("order_items", []).append(
+            {"id": item_id, "order_id": order_id, "position": position, "raw": line}
+        )
+        rows.setdefault("order_item_tickets", []).extend(
+            {"id": uuid.UUID(t["id"]), "order_id": order_id, "order_item_id": item_id, "raw": t}
+            for t in line["tickets"]
+        )
+    return rows
+
+
+def _orders_json_round_trip(url: str) -> None:
+    orders = [o for o in Simulator(SimConfig(seed=5, orders=30)).orders_truth() if o["items"]]
+    # A ticket list in reverse id order, so positions cannot come from sorting ids.
+    orders[0]["items"][0]["tickets"] = orders[0]["items"][0]["tickets"][::-1]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "c41d9e2a7b15")
+        for order in orders:
+            for table, rows in _old_order_rows(order).items():
+                conn.execute(metadata.tables[table].insert(), rows)
+        command.upgrade(alembic_config(conn), "e3d5a9c81f60")
+    with engine.connect() as conn:
+        raws = conn.execute(text("SELECT raw FROM orders")).scalars().all()
+        whole = dict(conn.execute(text("SELECT id, raw FROM orders_as_sent")).all())
+        tickets = conn.execute(select(OrderItemTicket.id, OrderItemTicket.position)).all()
+    assert all("items" not in _json(raw) for raw in raws)
+    sent = {o["id"]: o for o in orders}
+    assert {str(_json(raw)["id"]): _json(raw) for raw in whole.values()} == sent
+    numbered = {
+        uuid.UUID(t["id"]): n
+        for o in orders
+        for i in o["items"]
+        for n, t in enumerate(i["tickets"])
+    }
+    assert dict(tickets) == numbered
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "c41d9e2a7b15")
+        restored = conn.execute(text("SELECT raw FROM orders")).scalars().all()
+        lines = conn.execute(text("SELECT raw FROM order_items")).scalars().all()
+    assert {_json(raw)["id"]: _json(raw) for raw in restored} == sent
+    assert all("tickets" in _json(raw) for raw in lines)
+    engine.dispose()
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_sqlite_orders_json_stored_once(tmp_path: Path) -> None:
+    """On SQLite the upgrade numbers tickets and drops the repeated lists; the view and the
+    downgrade give every order back exactly as the API sent it."""
+    _orders_json_round_trip(f"sqlite:///{tmp_path / 'o.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_orders_json_stored_once(scratch_postgres: str) -> None:
+    """On PostgreSQL the upgrade numbers tickets and drops the repeated lists; the view and
+    the downgrade give every order back exactly as the API sent it."""
+    _orders_json_round_trip(scratch_postgres)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,6 +80,11 @@ class Order(MirrorColumns, Base):
     customer_optin: Mapped[bool | None]
     customer_country: Mapped[str | None]
     customer_language: Mapped[str | None]
+    raw: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONDoc,
+        comment="The order as the API sent it, less items (rows of order_items); "
+        "orders_as_sent has it whole",
+    )
 
 
 class OrderItem(MirrorColumns, Base):
@@ -96,6 +102,9 @@ class OrderItem(MirrorColumns, Base):
     total_amount_excl_tax: Mapped[Decimal | None] = mapped_column(Money)
     amount_incl_tax: Mapped[Decimal | None] = mapped_column(Money)
     amount_excl_tax: Mapped[Decimal | None] = mapped_column(Money)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONDoc, comment="The line as the API sent it, less tickets (rows of order_item_tickets)"
+    )
 
 
 class OrderItemTicket(MirrorColumns, Base):
@@ -104,6 +113,7 @@ class OrderItemTicket(MirrorColumns, Base):
 
     order_id: Mapped[uuid.UUID | None] = parent_fk("orders.id", cascade=True)
     order_item_id: Mapped[uuid.UUID | None] = parent_fk("order_items.id", cascade=True)
+    position: Mapped[int | None]
     event_id: Mapped[uuid.UUID | None] = parent_fk("events.id")
     voucher: Mapped[str | None]
     occurs_at: Mapped[dt.datetime | None]

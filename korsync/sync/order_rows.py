@@ -1,6 +1,10 @@
 """How an order becomes rows: the order with its customer flattened, its items, their tickets
 with the beneficiary flattened, placeholders for the catalogue rows they point at, and
-placeholder document rows for the document IRIs listed on the order."""
+placeholder document rows for the document IRIs listed on the order.
+
+Each object's JSON is stored once: the order's ``raw`` leaves out ``items`` and an item's
+leaves out ``tickets``, which are rows of their own with their ``position`` in the list (the
+``orders_as_sent`` view puts the order back together)."""
 
 from __future__ import annotations
 
@@ -87,9 +91,14 @@ def _order(
         "notes": v.text(item, "notes"),
         **{f"customer_{name}": v.text(customer, name) for name in CUSTOMER_FIELDS},
         "customer_optin": v.boolean(customer, "optin"),
-        "raw": dict(item),
+        "raw": _without(item, "items"),
         "synced_at": now,
     }
+
+
+def _without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``item`` less the embedded list ``key``, whose members are stored as rows of their own."""
+    return {name: value for name, value in item.items() if name != key}
 
 
 def _item(
@@ -110,14 +119,17 @@ def _item(
             "date": v.date(line, "date"),
             "quantity": v.integer(line, "quantity"),
             **{v.snake(name): v.money(line, name) for name in ITEM_AMOUNTS},
-            "raw": dict(line),
+            "raw": _without(line, "tickets"),
             "synced_at": now,
         },
     )
-    for ticket in line.get("tickets") or []:
+    tickets = line.get("tickets") or []
+    if not isinstance(tickets, list):
+        raise v.MappingError(f"items[{position}].tickets: not a list")
+    for index, ticket in enumerate(tickets):
         if not isinstance(ticket, Mapping):
-            raise v.MappingError(f"items[{position}].tickets: not an object")
-        rows.add("order_item_tickets", _ticket(rows, ticket, order_id, item_id, now))
+            raise v.MappingError(f"items[{position}].tickets[{index}]: not an object")
+        rows.add("order_item_tickets", _ticket(rows, ticket, order_id, item_id, index, now))
 
 
 def _ticket(
@@ -125,6 +137,7 @@ def _ticket(
     ticket: Mapping[str, Any],
     order_id: uuid.UUID,
     item_id: uuid.UUID,
+    position: int,
     now: dt.datetime,
 ) -> dict[str, Any]:
     event_id = v.ref(ticket, "event")
@@ -136,6 +149,7 @@ def _ticket(
         "id": v.item_id(ticket),
         "order_id": order_id,
         "order_item_id": item_id,
+        "position": position,
         "event_id": event_id,
         "voucher": v.text(ticket, "voucher"),
         "occurs_at": v.timestamp(ticket, "occursAt"),

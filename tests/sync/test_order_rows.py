@@ -90,6 +90,23 @@ def test_order_maps_to_order_items_tickets_and_placeholders() -> None:
     assert rows.placeholders["order_documents"][0]["order_id"] == uuid.UUID(ORDER_ID)
 
 
+def test_each_object_json_is_stored_once_with_list_positions() -> None:
+    """The order's raw leaves out items and an item's leaves out tickets; tickets keep their
+    place in the list; every other field stays."""
+    sent = _order()
+    tickets = [
+        {**sent["items"][0]["tickets"][0], "id": f"0194cb23-0000-7000-8000-00000000000{n}"}
+        for n in (9, 3)
+    ]
+    sent["items"][0]["tickets"] = tickets
+    rows = order_rows(sent, NOW)
+    (order,), (item,) = rows.rows["orders"], rows.rows["order_items"]
+    assert order["raw"] == {k: v for k, v in sent.items() if k != "items"}
+    assert item["raw"] == {k: v for k, v in sent["items"][0].items() if k != "tickets"}
+    placed = [(t["id"], t["position"], t["raw"]) for t in rows.rows["order_item_tickets"]]
+    assert placed == [(uuid.UUID(t["id"]), n, t) for n, t in enumerate(tickets)]
+
+
 def test_unexpected_enum_and_unknown_fields_are_kept() -> None:
     """An unknown status is stored as sent and an unknown field stays in raw."""
     rows = order_rows(_order(status="refunded", brandNewField={"x": 1}), NOW)
@@ -113,6 +130,7 @@ def test_nul_characters_are_removed_from_text_columns() -> None:
         ({"createdAt": "yesterday"}, "createdAt: not a date-time"),
         ({"totalAmountInclTax": "ten euros"}, "totalAmountInclTax: not an amount"),
         ({"items": "none"}, "items: not a list"),
+        ({"items": [{"id": ITEM_ID, "tickets": "none"}]}, r"items\[0\].tickets: not a list"),
         ({"catalog": 42}, "catalog: not a reference"),
     ],
 )
