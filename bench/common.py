@@ -115,6 +115,7 @@ def scratch_postgres(name: str) -> Iterator[str]:
 @contextlib.contextmanager
 def scratch_sqlite(name: str) -> Iterator[str]:
     """A fresh SQLite file under ``bench/results/`` (removed on exit); yields its URL."""
+    RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.db"
     paths = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
     for leftover in paths:
