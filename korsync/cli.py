@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import sys
@@ -268,10 +269,23 @@ def _date(value: str | None) -> dt.datetime | None:
     help="Slices walked at once (default KORSYNC_MAX_CONCURRENCY; at most 2 on SQLite, which has"
     " one writer); each reads its next page while writing the current one.",
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the slices, the workers, the rate limit and the requests in"
+    " flight (PostgreSQL; one Python process keeps about one core busy, so use up to the cores"
+    " the machine can spare).",
+)
 @click.pass_context
-def backfill(ctx: click.Context, since: str | None, until: str | None, workers: int | None) -> None:
+def backfill(
+    ctx: click.Context, since: str | None, until: str | None, workers: int | None, processes: int
+) -> None:
     """Re-walk orders created in a range, in concurrent createdAt slices; resumable."""
     settings = settings_of(ctx)
+    app = ctx.find_object(AppContext)
+    env_file, overrides = (app.env_file, app.overrides) if app else (None, {})
     try:
         start, end = _date(since), _date(until)
         client = build_client(settings)
@@ -290,10 +304,34 @@ def backfill(ctx: click.Context, since: str | None, until: str | None, workers: 
                 until=end,
                 workers=workers,
                 progress=progress,
+                processes=processes,
+                open_worker=functools.partial(backfill_worker, env_file, overrides, processes),
             )
         except Exception as exc:
             fail(f"backfill failed (re-run to resume): {type(exc).__name__}: {exc}", code=1)
     click.echo(f"backfill: {run.summary()}")
+
+
+@contextmanager
+def backfill_worker(
+    env_file: str | None, overrides: dict[str, Any], processes: int
+) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
+    """A backfill worker process's client and sessions, built from the same settings with its
+    share of the rate limit and of the requests in flight."""
+    settings = load_settings(env_file, **overrides)
+    configure_logging_for(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    share = client_options(
+        settings,
+        rate_limit_per_s=settings.rate_limit / processes,
+        max_concurrency=-(-settings.max_concurrency // processes),
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with ApiClient(share) as client:
+            yield client, make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @main.command("demo")

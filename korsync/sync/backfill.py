@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.sync import state
+from korsync.sync.backfill_procs import OpenWorker, walk_in_processes
 from korsync.sync.order_rows import order_rows
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time
 from korsync.sync.prefetch import prefetch
@@ -162,9 +163,20 @@ def sync_backfill(
     workers: int = 4,
     slices: int | None = None,
     progress: Callable[[int], Progress] | None = None,
+    processes: int = 1,
+    open_worker: OpenWorker | None = None,
 ) -> StreamRun:
-    """Backfill ``[since, until)``; ``progress(total)`` returns a per-page callback."""
+    """Backfill ``[since, until)``; ``progress(total)`` returns a per-page callback.
+
+    With ``processes`` > 1 (PostgreSQL only; SQLite has one writer) the slices are walked by
+    that many worker processes, each opening its own client and sessions with ``open_worker``
+    and running its share of the ``workers``.
+    """
     started = utcnow()
+    if _is_sqlite(sessions):
+        processes = 1
+    if processes > 1 and open_worker is None:
+        raise ValueError("walking slices in several processes needs open_worker")
     backfill = Backfill(client, sessions, workers, options)
     planned, total, full = backfill.plan(since, until, slices or workers * 4)
     advance = progress(total) if progress else (lambda _n: None)
@@ -174,14 +186,13 @@ def sync_backfill(
             "until": api_time(planned[-1].end),
             "orders": total,
         }
-        with (
-            backfill.reader,
-            ThreadPoolExecutor(
-                max_workers=_walkers(sessions, workers), thread_name_prefix="backfill"
-            ) as pool,
-        ):
-            for future in [pool.submit(backfill.walk, part, run, advance) for part in planned]:
-                future.result()
+        if processes > 1 and open_worker is not None:
+            per_process = -(-workers // processes)
+            backfill.max_seen = walk_in_processes(
+                run, planned, open_worker, options, processes, per_process, advance
+            )
+        else:
+            _walk_here(backfill, planned, run, advance)
         with run.transaction() as session:
             state.delete_scopes(session, "backfill", "slice:")
             state.save(session, "backfill", cursor={"finished": api_time(utcnow())})
@@ -190,10 +201,25 @@ def sync_backfill(
     return run
 
 
+def _walk_here(backfill: Backfill, planned: list[Slice], run: StreamRun, advance: Progress) -> None:
+    """Walk the slices on threads of this process."""
+    walkers = _walkers(backfill.sessions, backfill.workers)
+    with (
+        backfill.reader,
+        ThreadPoolExecutor(max_workers=walkers, thread_name_prefix="backfill") as pool,
+    ):
+        for future in [pool.submit(backfill.walk, part, run, advance) for part in planned]:
+            future.result()
+
+
+def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
+    return bool(sessions.kw["bind"].dialect.name == "sqlite")
+
+
 def _walkers(sessions: sessionmaker[Session], workers: int) -> int:
     """Slices walked at once. SQLite has one writer: two walkers keep it busy (one writes while
     the other maps, each with its next page being read), more would only hold pages in memory."""
-    return min(workers, 2) if sessions.kw["bind"].dialect.name == "sqlite" else workers
+    return min(workers, 2) if _is_sqlite(sessions) else workers
 
 
 def _advance_watermark(session: Session, candidate: dt.datetime) -> None:

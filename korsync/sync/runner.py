@@ -91,11 +91,21 @@ def map_page(
 class StreamRun:
     """One recorded run of one stream; use as a context manager."""
 
-    def __init__(self, sessions: sessionmaker[Session], stream: str, mode: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        stream: str,
+        mode: str,
+        *,
+        run_id: uuid.UUID | None = None,
+    ) -> None:
         self.sessions, self.stream, self.mode = sessions, stream, mode
         self.totals = RunTotals()
         self.details: dict[str, Any] = {}
-        self.run_id: uuid.UUID | None = None
+        self.run_id = run_id
+        # A run opened by another process (a backfill worker's) is only written to here; the
+        # process that opened it sums every worker's totals and keeps the counters.
+        self._keeps_counters = run_id is None
         self._lock = threading.Lock()  # backfill slices write from several threads
         # SQLite has one writer at a time; queue our own threads instead of meeting SQLITE_BUSY.
         self._write_lock = threading.Lock()
@@ -121,8 +131,31 @@ class StreamRun:
         guard = self._write_lock if self._serialize_writes else nullcontext()
         with guard, self.sessions.begin() as session:
             yield session
-            counters = self._counters()
-            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**counters))
+            if self._keeps_counters:
+                self._save_counters(session)
+
+    def _save_counters(self, session: Session) -> None:
+        counters = self._counters()
+        session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**counters))
+
+    def save_counters(self) -> None:
+        """Record the counters now, in a transaction of their own."""
+        with self.sessions.begin() as session:
+            self._save_counters(session)
+
+    def add(self, totals: RunTotals) -> None:
+        """Count work done on this run elsewhere (by a worker process)."""
+        with self._lock:
+            self.totals.pages += totals.pages
+            self.totals.rows += totals.rows
+            self.totals.deleted += totals.deleted
+            self.totals.rejects += totals.rejects
+
+    def take_totals(self) -> RunTotals:
+        """The totals counted since the last call, which start again from zero."""
+        with self._lock:
+            taken, self.totals = self.totals, RunTotals()
+        return taken
 
     def write(
         self,
