@@ -274,9 +274,9 @@ def _date(value: str | None) -> dt.datetime | None:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Worker processes sharing the slices, the workers, the rate limit and the requests in"
-    " flight (PostgreSQL; one Python process keeps about one core busy, so use up to the cores"
-    " the machine can spare).",
+    help="Processes sharing the slices, the workers, the rate limit and the requests in flight"
+    " (PostgreSQL; SQLite stays at 1). One Python process keeps about one core busy: use up to"
+    " the cores the machine can spare.",
 )
 @click.pass_context
 def backfill(
@@ -286,9 +286,11 @@ def backfill(
     settings = settings_of(ctx)
     app = ctx.find_object(AppContext)
     env_file, overrides = (app.env_file, app.overrides) if app else (None, {})
+    if settings.sqlalchemy_url.get_backend_name() == "sqlite":
+        processes = 1  # one writer: more processes would only queue for it
     try:
         start, end = _date(since), _date(until)
-        client = build_client(settings)
+        client = ApiClient(backfill_share(settings, processes))
     except (SettingsError, ValueError) as exc:
         fail(str(exc))
     workers = workers or settings.max_concurrency
@@ -312,23 +314,27 @@ def backfill(
     click.echo(f"backfill: {run.summary()}")
 
 
-@contextmanager
-def backfill_worker(
-    env_file: str | None, overrides: dict[str, Any], processes: int
-) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
-    """A backfill worker process's client and sessions, built from the same settings with its
-    share of the rate limit and of the requests in flight."""
-    settings = load_settings(env_file, **overrides)
-    configure_logging_for(settings)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    share = client_options(
+def backfill_share(settings: Settings, processes: int) -> ClientOptions:
+    """Client options for one of ``processes`` backfill processes: its share of the rate limit
+    and of the requests in flight, so that together they keep to the settings."""
+    return client_options(
         settings,
         rate_limit_per_s=settings.rate_limit / processes,
         max_concurrency=-(-settings.max_concurrency // processes),
     )
+
+
+@contextmanager
+def backfill_worker(
+    env_file: str | None, overrides: dict[str, Any], processes: int
+) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
+    """A backfill worker process's client and sessions, from the same settings."""
+    settings = load_settings(env_file, **overrides)
+    configure_logging_for(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        with ApiClient(share) as client:
+        with ApiClient(backfill_share(settings, processes)) as client:
             yield client, make_session_factory(engine)
     finally:
         engine.dispose()

@@ -85,6 +85,7 @@ class Backfill:
         self.lock = threading.Lock()
         self.reader = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
         self.max_seen: dt.datetime | None = None
+        self.stopping = threading.Event()  # set on the first error: walkers stop after their page
 
     def plan(
         self, since: dt.datetime | None, until: dt.datetime | None, slices: int
@@ -137,6 +138,8 @@ class Backfill:
             "createdAt[strictly_before]": api_time(part.end),
         }
         for page in prefetch(self.client.iter_pages(ORDERS_PATH, params), self.reader):
+            if self.stopping.is_set():
+                return  # unfinished: the checkpoint stays where the last page left it
             rows, rejects = map_page(page, order_rows, utcnow(), self.options.pii.order)
             seen = [r["created_at"] for r in rows.rows.get("orders", ())]
             checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint
@@ -146,11 +149,40 @@ class Backfill:
                     session, "backfill", part.scope, watermark=checkpoint, cursor={"done": False}
                 )
             progress(len(page.items) + len(page.rejects))
-            with self.lock:
-                if checkpoint and (self.max_seen is None or checkpoint > self.max_seen):
-                    self.max_seen = checkpoint
+            self.saw(checkpoint)
         with self.sessions.begin() as session:
             state.save(session, "backfill", part.scope, cursor={"done": True})
+
+    def saw(self, created_at: dt.datetime | None) -> None:
+        """Note a createdAt committed by this backfill (the watermark may move up to it)."""
+        with self.lock:
+            if created_at and (self.max_seen is None or created_at > self.max_seen):
+                self.max_seen = created_at
+
+    def walk_all(
+        self,
+        slices: list[Slice],
+        take: Callable[[], int | None],
+        run: StreamRun,
+        progress: Progress,
+    ) -> None:
+        """Walk the slices whose numbers ``take`` gives (until ``None``) on this process's
+        walkers. The first error stops the other walkers after their current page, and is
+        raised once they have."""
+        walkers = _walkers(self.sessions, self.workers)
+
+        def drain() -> None:
+            try:
+                while not self.stopping.is_set() and (index := take()) is not None:
+                    self.walk(slices[index], run, progress)
+            except BaseException:
+                self.stopping.set()
+                raise
+
+        with self.reader, ThreadPoolExecutor(walkers, thread_name_prefix="backfill") as pool:
+            futures = [pool.submit(drain) for _ in range(walkers)]
+        for future in futures:
+            future.result()
 
 
 def sync_backfill(
@@ -168,16 +200,14 @@ def sync_backfill(
 ) -> StreamRun:
     """Backfill ``[since, until)``; ``progress(total)`` returns a per-page callback.
 
-    With ``processes`` > 1 (PostgreSQL only; SQLite has one writer) the slices are walked by
-    that many worker processes, each opening its own client and sessions with ``open_worker``
-    and running its share of the ``workers``.
+    With ``processes`` > 1 (PostgreSQL only; SQLite has one writer) this process and
+    ``processes - 1`` worker processes, each opening its own client and sessions with
+    ``open_worker``, share the slices and the ``workers`` out between them.
     """
     started = utcnow()
-    if _is_sqlite(sessions):
-        processes = 1
-    if processes > 1 and open_worker is None:
-        raise ValueError("walking slices in several processes needs open_worker")
-    backfill = Backfill(client, sessions, workers, options)
+    if processes > 1 and (open_worker is None or _is_sqlite(sessions)):
+        raise ValueError("several processes need open_worker and a database other than SQLite")
+    backfill = Backfill(client, sessions, -(-workers // processes), options)
     planned, total, full = backfill.plan(since, until, slices or workers * 4)
     advance = progress(total) if progress else (lambda _n: None)
     with StreamRun(sessions, "backfill", "backfill") as run:
@@ -187,29 +217,21 @@ def sync_backfill(
             "orders": total,
         }
         if processes > 1 and open_worker is not None:
-            per_process = -(-workers // processes)
-            backfill.max_seen = walk_in_processes(
-                run, planned, open_worker, options, processes, per_process, advance
-            )
+            walk_in_processes(backfill, planned, run, advance, open_worker, processes)
         else:
-            _walk_here(backfill, planned, run, advance)
+            numbers, lock = iter(range(len(planned))), threading.Lock()
+
+            def take() -> int | None:
+                with lock:
+                    return next(numbers, None)
+
+            backfill.walk_all(planned, take, run, advance)
         with run.transaction() as session:
             state.delete_scopes(session, "backfill", "slice:")
             state.save(session, "backfill", cursor={"finished": api_time(utcnow())})
             if full and backfill.max_seen is not None:
                 _advance_watermark(session, min(backfill.max_seen, started - options.safety_margin))
     return run
-
-
-def _walk_here(backfill: Backfill, planned: list[Slice], run: StreamRun, advance: Progress) -> None:
-    """Walk the slices on threads of this process."""
-    walkers = _walkers(backfill.sessions, backfill.workers)
-    with (
-        backfill.reader,
-        ThreadPoolExecutor(max_workers=walkers, thread_name_prefix="backfill") as pool,
-    ):
-        for future in [pool.submit(backfill.walk, part, run, advance) for part in planned]:
-            future.result()
 
 
 def _is_sqlite(sessions: sessionmaker[Session]) -> bool:

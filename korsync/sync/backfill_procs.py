@@ -1,19 +1,19 @@
 """Walking a backfill's slices in worker processes, each with its own interpreter.
 
 One Python process spends most of a backfill holding its interpreter lock (parsing, mapping,
-building statements), so on a machine with more than one core the slices are shared out to
-worker processes. Each worker opens its own API client and database engine through the
-``open_worker`` factory it is given (its share of the rate limit and of the requests in flight),
-takes slice numbers from a queue and walks them exactly as a single process would: rows and
-the slice's checkpoint commit together per page. Workers send what each page did back to the
-parent, which advances the progress bar, sums the run's counters and records them every few
-seconds. The first worker error ends the whole backfill: the other workers are stopped (their
-open page transactions roll back) and the error names the worker and what failed.
+building statements), so on a machine with more than one core the slices are shared between
+this process and spawned worker processes. Each worker opens its own API client and database
+engine through the ``open_worker`` factory it is given (like this process's, with its share of
+the rate limit and of the requests in flight), takes slice numbers from a shared queue and walks
+them exactly as a single process would: rows and the slice's checkpoint commit together per
+page. Workers send what each page did back here, where the progress bar advances and the run's
+counters are summed and recorded. The first error anywhere ends the whole backfill: workers are
+stopped (their open page transactions roll back), this process's walkers stop after their
+page, and the error names the worker and what failed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import queue
 import signal
@@ -21,11 +21,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue, SimpleQueue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,9 +32,13 @@ from korsync.api.client import ApiClient
 from korsync.sync.orders import OrdersOptions
 from korsync.sync.runner import StreamRun
 
+if TYPE_CHECKING:
+    from korsync.sync.backfill import Backfill, Slice
+
 OpenWorker = Callable[[], AbstractContextManager[tuple[ApiClient, sessionmaker[Session]]]]
 Progress = Callable[[int], None]
 COUNTERS_EVERY_S = 2.0
+MAIN = "main"
 
 
 class BackfillWorkerError(RuntimeError):
@@ -43,50 +46,76 @@ class BackfillWorkerError(RuntimeError):
 
 
 def walk_in_processes(
+    backfill: Backfill,
+    slices: list[Slice],
     run: StreamRun,
-    slices: list[Any],
-    open_worker: OpenWorker,
-    options: OrdersOptions,
-    processes: int,
-    walkers: int,
     advance: Progress,
-) -> dt.datetime | None:
-    """Walk ``slices`` in ``processes`` workers of ``walkers`` threads; the latest createdAt
-    any of them committed."""
+    open_worker: OpenWorker,
+    processes: int,
+) -> None:
+    """Walk ``slices`` here and in ``processes - 1`` worker processes, each on
+    ``backfill.workers`` walkers; raise on the first failure anywhere."""
     context = multiprocessing.get_context("spawn")  # no forked copies of pools or threads
     tasks: SimpleQueue[int | None] = context.SimpleQueue()
     events: Queue[tuple[Any, ...]] = context.Queue()
-    args = (open_worker, options, slices, walkers, run.run_id, tasks, events)
+    args = (open_worker, backfill.options, slices, backfill.workers, run.run_id, tasks, events)
     workers = [
         context.Process(target=_work, args=args, name=f"backfill-{n}", daemon=True)
-        for n in range(processes)
+        for n in range(1, processes)
     ]
+    failures: list[Exception] = []
+    walk_here = (backfill, slices, run, advance, tasks, events, failures)
+    here = threading.Thread(target=_walk_here, args=walk_here)
     try:
         for worker in workers:
             worker.start()
         for index in range(len(slices)):
             tasks.put(index)
-        for _ in range(processes * walkers):
+        for _ in range(processes * backfill.workers):
             tasks.put(None)
-        return _follow(run, workers, events, advance)
+        here.start()
+        _follow(backfill, run, workers, events, advance, failures)
     finally:
+        backfill.stopping.set()
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
             worker.join()
+        if here.ident is not None:
+            here.join()
+
+
+def _walk_here(
+    backfill: Backfill,
+    slices: list[Slice],
+    run: StreamRun,
+    advance: Progress,
+    tasks: SimpleQueue[int | None],
+    events: Queue[tuple[Any, ...]],
+    failures: list[Exception],
+) -> None:
+    """This process's share of the walk, reported like a worker's (its error is kept whole)."""
+    try:
+        backfill.walk_all(slices, tasks.get, run, advance)
+        events.put((MAIN, "done", None))
+    except Exception as exc:
+        failures.append(exc)
+        events.put((MAIN, "error", None))
 
 
 def _follow(
+    backfill: Backfill,
     run: StreamRun,
     workers: Sequence[BaseProcess],
     events: Queue[tuple[Any, ...]],
     advance: Progress,
-) -> dt.datetime | None:
-    """Read the workers' reports until each has finished; raise on the first failure."""
+    failures: list[Exception],
+) -> None:
+    """Read the reports until this process and every worker have finished; raise on the first
+    failure."""
     finished: set[str] = set()
-    latest: list[dt.datetime] = []
     saved_at = time.monotonic()
-    while len(finished) < len(workers):
+    while len(finished) <= len(workers):
         try:
             name, kind, payload = events.get(timeout=1.0)
         except queue.Empty:
@@ -96,15 +125,16 @@ def _follow(
             items, totals = payload
             run.add(totals)
             advance(items)
+        elif kind == "error" and name == MAIN:
+            raise failures[0]
         elif kind == "error":
             raise BackfillWorkerError(f"backfill worker {name}: {payload}")
         else:
             finished.add(name)
-            latest += [payload] if payload else []
+            backfill.saw(payload)
         if time.monotonic() - saved_at > COUNTERS_EVERY_S:
             run.save_counters()
             saved_at = time.monotonic()
-    return max(latest, default=None)
 
 
 def _check_alive(
@@ -123,18 +153,17 @@ def _check_alive(
 def _work(
     open_worker: OpenWorker,
     options: OrdersOptions,
-    slices: list[Any],
+    slices: list[Slice],
     walkers: int,
     run_id: uuid.UUID,
     tasks: SimpleQueue[int | None],
     events: Queue[tuple[Any, ...]],
 ) -> None:
     """A worker process: walk slices from ``tasks`` until told to stop, reporting each page."""
-    from korsync.sync.backfill import Backfill  # the parent imported this module from there
+    from korsync.sync.backfill import Backfill
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     name = multiprocessing.current_process().name
-    failed = threading.Event()
     try:
         with open_worker() as (client, sessions):
             backfill = Backfill(client, sessions, walkers, options)
@@ -143,19 +172,8 @@ def _work(
             def report(items: int) -> None:
                 events.put((name, "page", (items, run.take_totals())))
 
-            def drain() -> None:
-                try:
-                    while not failed.is_set() and (index := tasks.get()) is not None:
-                        backfill.walk(slices[index], run, report)
-                except Exception as exc:
-                    failed.set()  # report now: the other walkers may still be mid-slice
-                    events.put((name, "error", _describe(exc)))
-
-            with backfill.reader, ThreadPoolExecutor(walkers, thread_name_prefix="walk") as pool:
-                for _ in range(walkers):
-                    pool.submit(drain)
-        if not failed.is_set():
-            events.put((name, "done", backfill.max_seen))
+            backfill.walk_all(slices, tasks.get, run, report)
+        events.put((name, "done", backfill.max_seen))
     except Exception as exc:
         events.put((name, "error", _describe(exc)))
 
