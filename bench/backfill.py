@@ -1,9 +1,10 @@
 """korsync's backfill and incremental no-op sync against ``bench/sim_server.py``.
 
 For each database (PostgreSQL, SQLite) and simulated latency: a fresh database, ``korsync db
-upgrade`` (not measured), then ``korsync backfill --workers N`` measured as a child process
-(wall, CPU, peak RSS) with the requests the simulator served, then ``korsync sync --stream
-orders`` (the no-op incremental pass: nothing new upstream). Writes
+upgrade`` (not measured), then ``korsync backfill --workers N --processes P`` (P on PostgreSQL
+only; N larger when there is latency to hide) measured as a child process (wall, CPU, peak
+memory of its process tree) with the requests the simulator served, then ``korsync sync
+--stream orders`` (the no-op incremental pass: nothing new upstream). Writes
 ``bench/results/backfill-<orders>.json``.
 """
 
@@ -25,6 +26,7 @@ COLUMNS = [
     "requests_per_s",
     "cpu_s_per_1k_orders",
     "peak_rss_mb",
+    "peak_pss_mb",
     "noop_requests",
     "noop_wall_s",
 ]
@@ -38,7 +40,9 @@ def count_orders(url: str) -> int:
     return int(psql("SELECT count(*) FROM orders", url.rsplit("/", 1)[1]))
 
 
-def run_one(database: str, orders: int, latency_ms: float, workers: int) -> dict[str, Any]:
+def run_one(
+    database: str, orders: int, latency_ms: float, workers: int, processes: int
+) -> dict[str, Any]:
     """One backfill plus one no-op sync on a fresh database and simulator."""
     scratch = scratch_postgres if database == "postgresql" else scratch_sqlite
     with simulator(orders, latency_ms) as sim, scratch("bench_korsync") as url:
@@ -52,7 +56,10 @@ def run_one(database: str, orders: int, latency_ms: float, workers: int) -> dict
         }
         measure([KORSYNC, "db", "upgrade"], env)
         before = sim.requests()
-        backfill = measure([KORSYNC, "backfill", "--workers", str(workers)], env)
+        command = [KORSYNC, "backfill", "--workers", str(workers)]
+        if database == "postgresql":  # SQLite has one writer: korsync walks it in one process
+            command += ["--processes", str(processes)]
+        backfill = measure(command, env)
         requests = sim.requests() - before
         mirrored = count_orders(url)
         noop = measure([KORSYNC, "sync", "--stream", "orders"], env)
@@ -63,6 +70,7 @@ def run_one(database: str, orders: int, latency_ms: float, workers: int) -> dict
         "orders": mirrored,
         "expected_orders": orders,
         "workers": workers,
+        "processes": processes if database == "postgresql" else 1,
         "wall_s": backfill.wall_s,
         "cpu_s": backfill.cpu_s,
         "orders_per_s": mirrored / backfill.wall_s,
@@ -70,6 +78,7 @@ def run_one(database: str, orders: int, latency_ms: float, workers: int) -> dict
         "requests_per_s": requests / backfill.wall_s,
         "cpu_s_per_1k_orders": backfill.cpu_s / mirrored * 1000,
         "peak_rss_mb": backfill.peak_rss_mb,
+        "peak_pss_mb": backfill.peak_pss_mb,
         "noop_requests": noop_requests,
         "noop_wall_s": noop.wall_s,
         "noop_cpu_s": noop.cpu_s,
@@ -81,12 +90,20 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 100.0])
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"])
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="slices at once at 0 ms")
+    parser.add_argument(
+        "--latency-workers",
+        type=int,
+        default=8,
+        help="slices at once (and requests in flight) when there is latency to hide",
+    )
+    parser.add_argument("--processes", type=int, default=2, help="korsync backfill --processes")
     args = parser.parse_args()
     rows = []
     for database in args.databases:
         for latency in args.latency_ms:
-            rows.append(run_one(database, args.orders, latency, args.workers))
+            workers = args.latency_workers if latency > 0 else args.workers
+            rows.append(run_one(database, args.orders, latency, workers, args.processes))
             print(table(rows[-1:], COLUMNS), flush=True)
     path = save(f"backfill-{args.orders}", rows)
     print(table(rows, COLUMNS))

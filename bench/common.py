@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -62,12 +63,15 @@ class Measured:
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
+    peak_pss_mb: float
     returncode: int
     output: str
 
 
 def measure(command: Sequence[str], env: Mapping[str, str] | None = None) -> Measured:
-    """Run ``command`` and return its own resource usage (``wait4`` of that child alone)."""
+    """Run ``command`` and return its resource usage: ``wait4`` of that child (CPU includes the
+    worker processes it waited for) and the peak of its whole process tree's resident memory
+    (the sum over the process and its descendants, sampled every 0.5 s)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         list(command),
@@ -76,17 +80,55 @@ def measure(command: Sequence[str], env: Mapping[str, str] | None = None) -> Mea
         stderr=subprocess.STDOUT,
         cwd=ROOT,
     )
+    done = threading.Event()
+    peak_kb = [0, 0]  # resident, proportional
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            now = tree_memory_kb(process.pid)
+            peak_kb[:] = [max(peak, value) for peak, value in zip(peak_kb, now, strict=True)]
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
+    done.set()
+    sampler.join()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    result = Measured(wall, cpu, usage.ru_maxrss / 1024, process.returncode, output)
+    peak_mb = max(usage.ru_maxrss, peak_kb[0]) / 1024
+    result = Measured(wall, cpu, peak_mb, peak_kb[1] / 1024, process.returncode, output)
     if result.returncode != 0:
         print(output[-4000:], file=sys.stderr)
         raise RuntimeError(f"{command[0]} exited with {result.returncode}")
     return result
+
+
+def tree_memory_kb(root: int) -> tuple[int, int]:
+    """Resident and proportional memory (KiB) of process ``root`` and all its descendants now.
+
+    RSS counts shared library pages once per process; PSS shares them out between the
+    processes mapping them, so a process tree's PSS sum is what it really occupies.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # ended while we looked
+                stat = (entry / "stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    rss = pss = 0
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        pending += children.get(pid, [])
+        with contextlib.suppress(OSError):
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            fields = dict(line.split()[:2] for line in rollup if line.endswith("kB"))
+            rss, pss = rss + int(fields["Rss:"]), pss + int(fields["Pss:"])
+    return rss, pss
 
 
 def psql(sql: str, database: str = "postgres") -> str:

@@ -26,6 +26,7 @@ COLUMNS = [
     "requests",
     "cpu_s_per_1k_orders",
     "peak_rss_mb",
+    "peak_pss_mb",
 ]
 
 
@@ -67,6 +68,7 @@ def run_one(orders: int, latency_ms: float) -> dict[str, Any]:
         "requests_per_s": requests / run.wall_s,
         "cpu_s_per_1k_orders": run.cpu_s / mirrored * 1000,
         "peak_rss_mb": run.peak_rss_mb,
+        "peak_pss_mb": run.peak_pss_mb,
     }
 
 

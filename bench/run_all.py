@@ -42,12 +42,12 @@ def machine_line(document: dict[str, Any]) -> str:
 
 
 def korsync_section(size: int, backfill: dict[str, Any]) -> list[str]:
-    columns = ["database", "latency_ms", "orders", "wall_s", "orders_per_s", "requests"]
-    columns += ["requests_per_s", "cpu_s_per_1k_orders", "peak_rss_mb"]
-    columns += ["noop_requests", "noop_wall_s"]
+    columns = ["database", "latency_ms", "workers", "processes", "orders", "wall_s"]
+    columns += ["orders_per_s", "requests", "requests_per_s", "cpu_s_per_1k_orders"]
+    columns += ["peak_rss_mb", "peak_pss_mb", "noop_requests", "noop_wall_s"]
     return [
-        f"**korsync backfill, {size:,} orders** (`korsync backfill --workers 4`, then the no-op "
-        "`korsync sync --stream orders`):",
+        f"**korsync backfill, {size:,} orders** (`korsync backfill --workers W --processes P`, "
+        "then the no-op `korsync sync --stream orders`; memory is the process tree's):",
         "",
         table(backfill["rows"], columns),
         "",
@@ -164,14 +164,15 @@ def memory_growth() -> list[str]:
 
 def render() -> str:
     lines: list[str] = []
-    missing = []
+    missing, machine = [], ""
     for size in SIZES:
         backfill, ceiling, peer = (load(f"{n}-{size}") for n in ("backfill", "ceiling", "dlt"))
         if backfill is None:
             missing.append(f"{size:,}")
             continue
-        if not lines:
-            lines += [machine_line(backfill), ""]
+        if machine_line(backfill) != machine:
+            machine = machine_line(backfill)
+            lines += [machine, ""]
         lines += korsync_section(size, backfill)
         if peer:
             lines += peer_section(size, peer=peer, backfill=backfill)
