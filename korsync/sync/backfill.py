@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -181,6 +181,11 @@ class Backfill:
 
         with self.reader, ThreadPoolExecutor(walkers, thread_name_prefix="backfill") as pool:
             futures = [pool.submit(drain) for _ in range(walkers)]
+            try:
+                wait(futures)
+            except BaseException:  # Ctrl-C while waiting: stop the walkers too
+                self.stopping.set()
+                raise
         for future in futures:
             future.result()
 

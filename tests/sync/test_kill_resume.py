@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from korsync.fake_api import serve
-from korsync.models import SyncRun
+from korsync.models import Order, SyncRun
 from tests.sync.conftest import assert_orders_mirrored, make_sim
 
 
@@ -70,3 +70,29 @@ def test_kill_9_mid_backfill_then_resume_yields_exactly_the_source(
         )
     assert statuses.get("succeeded") == 2
     assert statuses.get("interrupted", 0) + statuses.get("running", 0) >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_ctrl_c_stops_the_backfill_after_the_pages_in_hand(
+    engine: Engine, database_url: str, processes: str
+) -> None:
+    """Ctrl-C mid-backfill stops every walker after its current page instead of walking the
+    remaining slices, records the run as interrupted, and a re-run completes the mirror."""
+    sim = make_sim(orders=4000, latency_ms=10)
+    args = ("backfill", "--workers", "4", "--processes", processes)
+    with serve(sim) as base_url:
+        process = _korsync(database_url, base_url, sim.token, *args)
+        _wait_for_progress(engine, process)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        with Session(engine) as session:
+            mirrored = session.scalar(select(func.count()).select_from(Order))
+            statuses = list(session.scalars(select(SyncRun.status)))
+        final = _korsync(database_url, base_url, sim.token, *args)
+        _, stderr = final.communicate(timeout=300)
+    assert process.returncode != 0
+    assert mirrored is not None and 0 < mirrored < 4000
+    assert statuses == ["interrupted"]
+    assert final.returncode == 0, stderr.decode()[-2000:]
+    assert_orders_mirrored(engine, sim)
