@@ -14,6 +14,7 @@ page, and the error names the worker and what failed.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import signal
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from multiprocessing.process import BaseProcess
-from multiprocessing.queues import Queue, SimpleQueue
+from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,7 +57,7 @@ def walk_in_processes(
     """Walk ``slices`` here and in ``processes - 1`` worker processes, each on
     ``backfill.workers`` walkers; raise on the first failure anywhere."""
     context = multiprocessing.get_context("spawn")  # no forked copies of pools or threads
-    tasks: SimpleQueue[int | None] = context.SimpleQueue()
+    tasks: Queue[int | None] = context.Queue()
     events: Queue[tuple[Any, ...]] = context.Queue()
     args = (open_worker, backfill.options, slices, backfill.workers, run.run_id, tasks, events)
     workers = [
@@ -90,13 +91,13 @@ def _walk_here(
     slices: list[Slice],
     run: StreamRun,
     advance: Progress,
-    tasks: SimpleQueue[int | None],
+    tasks: Queue[int | None],
     events: Queue[tuple[Any, ...]],
     failures: list[Exception],
 ) -> None:
     """This process's share of the walk, reported like a worker's (its error is kept whole)."""
     try:
-        backfill.walk_all(slices, tasks.get, run, advance)
+        backfill.walk_all(slices, _taker(tasks, backfill.stopping), run, advance)
         events.put((MAIN, "done", None))
     except Exception as exc:
         failures.append(exc)
@@ -156,7 +157,7 @@ def _work(
     slices: list[Slice],
     walkers: int,
     run_id: uuid.UUID,
-    tasks: SimpleQueue[int | None],
+    tasks: Queue[int | None],
     events: Queue[tuple[Any, ...]],
 ) -> None:
     """A worker process: walk slices from ``tasks`` until told to stop, reporting each page."""
@@ -172,10 +173,24 @@ def _work(
             def report(items: int) -> None:
                 events.put((name, "page", (items, run.take_totals())))
 
-            backfill.walk_all(slices, tasks.get, run, report)
+            backfill.walk_all(slices, _taker(tasks, backfill.stopping), run, report)
         events.put((name, "done", backfill.max_seen))
     except Exception as exc:
         events.put((name, "error", _describe(exc)))
+
+
+def _taker(tasks: Queue[int | None], stopping: threading.Event) -> Callable[[], int | None]:
+    """The next slice number from ``tasks``, or ``None`` once stopping. Waits in short turns: a
+    worker killed while holding the queue's lock must not block this process for ever."""
+
+    def take() -> int | None:
+        while not stopping.is_set():
+            with contextlib.suppress(queue.Empty):
+                task: int | None = tasks.get(timeout=0.5)
+                return task
+        return None
+
+    return take
 
 
 def _describe(exc: BaseException) -> str:
