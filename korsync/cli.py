@@ -78,6 +78,13 @@ def engine_for(settings: Settings) -> Iterator[Engine]:
         engine.dispose()
 
 
+def settings_source(ctx: click.Context) -> tuple[str | None, dict[str, Any]]:
+    """Where the settings came from (env file, command-line overrides), to load them again
+    later (the daemon on SIGHUP) or elsewhere (a backfill worker process)."""
+    app = ctx.find_object(AppContext)
+    return (app.env_file, app.overrides) if app else (None, {})
+
+
 def settings_of(ctx: click.Context) -> Settings:
     """The settings (logging set up from them, secrets masked), or exit naming the bad one."""
     try:
@@ -286,8 +293,7 @@ def backfill(
 ) -> None:
     """Re-walk orders created in a range, in concurrent createdAt slices; resumable."""
     settings = settings_of(ctx)
-    app = ctx.find_object(AppContext)
-    env_file, overrides = (app.env_file, app.overrides) if app else (None, {})
+    env_file, overrides = settings_source(ctx)
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
         processes = 1  # one writer: more processes would only queue for it
     try:
@@ -374,8 +380,7 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
     See deploy/README.md.
     """
     settings = settings_of(ctx)
-    app = ctx.find_object(AppContext)
-    env_file, overrides = (app.env_file, app.overrides) if app else (None, {})
+    env_file, overrides = settings_source(ctx)
     try:
         client_options(settings)
     except SettingsError as exc:

@@ -11,16 +11,14 @@ come from its own allocator). On other C libraries this does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 M_ARENA_MAX = -8  # from glibc's malloc.h
 
 
 def cap_malloc_arenas(arenas: int = 2) -> bool:
     """Limit this process to ``arenas`` malloc arenas; False where glibc's mallopt is absent."""
-    name = ctypes.util.find_library("c")
     try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError, TypeError):
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded: no library search
+    except (OSError, AttributeError):
         return False
     return bool(mallopt(M_ARENA_MAX, arenas))
