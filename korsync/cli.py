@@ -31,7 +31,7 @@ from korsync.api.client import ApiClient, ClientOptions
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db import SchemaError, check_schema, make_engine, make_session_factory, upgrade_to_head
 from korsync.fake_api.command import fake_api
-from korsync.memory import cap_malloc_arenas
+from korsync.memory import tune_malloc
 from korsync.models import metadata
 from korsync.observability import configure_logging_for, configure_logging_from_env
 from korsync.pii import PiiPolicy
@@ -109,7 +109,7 @@ def main(ctx: click.Context, env_file: str | None, database_url: str | None) -> 
     """Mirror a KorusTicket account into PostgreSQL or SQLite."""
     overrides = {"database_url": database_url} if database_url else {}
     ctx.obj = AppContext(env_file=env_file, overrides=overrides)
-    cap_malloc_arenas()
+    tune_malloc()
     configure_logging_from_env()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the rest
 
@@ -337,7 +337,7 @@ def backfill_worker(
     env_file: str | None, overrides: dict[str, Any], processes: int
 ) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
     """A backfill worker process's client and sessions, from the same settings."""
-    cap_malloc_arenas()
+    tune_malloc()
     settings = load_settings(env_file, **overrides)
     configure_logging_for(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,24 +1,36 @@
-"""Keeping a long run's resident memory down: at most two glibc malloc arenas per process.
+"""Keeping a long run's resident memory down: how glibc's malloc may hold on to freed memory.
 
-glibc gives each thread that allocates concurrently an arena of its own (up to eight per
-core) and keeps the memory freed in it. A backfill's walker and fetch threads each pass
-through response bodies and parameter buffers of a few hundred KB, so every extra thread kept
-several MB resident: 100,000 orders with eight walkers peaked at 281 MB with the default and
-247 MB with two arenas, at the same speed. Python's own small objects are unaffected (they
-come from its own allocator). On other C libraries this does nothing.
+Two settings, made at every command's start and in each backfill worker process:
+
+- At most two malloc arenas per process. glibc gives each thread that allocates concurrently
+  an arena of its own (up to eight per core) and keeps the memory freed in it; a backfill's
+  walker and fetch threads each pass through response bodies and parameter buffers of a few
+  hundred KB. 100,000 orders with eight walkers: 281 MB with the default, 247 MB with two.
+- A fixed mmap threshold of 128 KB. By default glibc raises the threshold to the size of any
+  mapped block that is freed, after which such buffers come from the heap, whose freed space
+  is fragmented and rarely returned: the resident size crept up all run long. Fixed, every
+  large buffer is mapped, and unmapped when freed: 30,000 orders at 100 ms went from 242 MB
+  (still growing) to 222 MB, flat, at the same speed.
+
+Python's own small objects are unaffected (they come from its own allocator). On C libraries
+other than glibc this does nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 
-M_ARENA_MAX = -8  # from glibc's malloc.h
+# From glibc's malloc.h.
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 
 
-def cap_malloc_arenas(arenas: int = 2) -> bool:
-    """Limit this process to ``arenas`` malloc arenas; False where glibc's mallopt is absent."""
+def tune_malloc(arenas: int = 2, mmap_threshold: int = 128 * 1024) -> bool:
+    """Cap the arenas and fix the mmap threshold; False where glibc's mallopt is absent."""
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded: no library search
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(M_ARENA_MAX, arenas))
+    capped = mallopt(M_ARENA_MAX, arenas)
+    fixed = mallopt(M_MMAP_THRESHOLD, mmap_threshold)
+    return bool(capped and fixed)
