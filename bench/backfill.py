@@ -105,7 +105,7 @@ def main() -> None:
             workers = args.latency_workers if latency > 0 else args.workers
             rows.append(run_one(database, args.orders, latency, workers, args.processes))
             print(table(rows[-1:], COLUMNS), flush=True)
-    path = save(f"backfill-{args.orders}", rows)
+    path = save(f"backfill-{args.orders}", rows, keys=("database", "latency_ms"))
     print(table(rows, COLUMNS))
     print(f"written to {path}")
 

@@ -168,7 +168,7 @@ def main() -> None:
         print(table(rows[-1:], COLUMNS), flush=True)
     rows.append(load_only(kept, rows[0]["orders"]))
     print(table(rows[-1:], COLUMNS), flush=True)
-    path = save(f"ceiling-{args.orders}", rows)
+    path = save(f"ceiling-{args.orders}", rows, keys=("part", "latency_ms"))
     print(table(rows, COLUMNS))
     print(f"written to {path}")
 

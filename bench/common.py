@@ -191,18 +191,35 @@ def machine() -> dict[str, Any]:
     }
 
 
-def save(name: str, rows: list[dict[str, Any]], extra: Mapping[str, Any] | None = None) -> Path:
-    """Write ``bench/results/<name>.json`` (rows, machine, time) and return its path."""
+def save(
+    name: str,
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``bench/results/<name>.json`` (rows, machine, time) and return its path.
+
+    Rows already in the file whose ``keys`` were not measured again are kept, each with its own
+    ``measured_at``, so re-running one latency or database does not throw the others away."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    fresh = [{**row, "measured_at": now} for row in rows]
+    measured = {tuple(row.get(k) for k in keys) for row in fresh}
+    kept = []
+    if path.exists():
+        old = json.loads(path.read_text())
+        for row in old["rows"]:
+            if tuple(row.get(k) for k in keys) not in measured:
+                kept.append({"measured_at": old["measured_at"], **row})
     document = {
         "benchmark": name,
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "measured_at": now,
         "machine": machine(),
         "note": "2 shared cores: the simulator runs on the same machine, and other engineers' "
         "test runs may have competed for CPU during the measurement.",
         **(extra or {}),
-        "rows": rows,
+        "rows": kept + fresh,
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return path

@@ -82,7 +82,7 @@ def main() -> None:
     for latency in args.latency_ms:
         rows.append(run_one(args.orders, latency))
         print(table(rows[-1:], COLUMNS), flush=True)
-    path = save(f"dlt-{args.orders}", rows)
+    path = save(f"dlt-{args.orders}", rows, keys=("latency_ms",))
     print(table(rows, COLUMNS))
     print(f"written to {path}")
 

@@ -32,8 +32,11 @@ def pick(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
 
 def machine_line(document: dict[str, Any]) -> str:
     m = document["machine"]
+    rows = document["rows"]
+    days = sorted({row.get("measured_at", document["measured_at"])[:10] for row in rows})
+    when = " to ".join(dict.fromkeys([days[0], days[-1]]))
     return (
-        f"Measured {document['measured_at'][:10]} on {m['cpus']} cores ({m['cpu_model']}), "
+        f"Measured {when} on {m['cpus']} cores ({m['cpu_model']}), "
         f"{m['memory_gib']} GiB RAM, PostgreSQL {m['postgres']}, Python {m['python']}; the "
         "simulator runs on the same machine, and the machine was shared with other engineers' "
         "test runs (load average at start "
