@@ -150,7 +150,8 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def _insert(table: Table, dialect: str) -> Any:
+def dialect_insert(table: Table, dialect: str) -> Any:
+    """``INSERT`` for ``table`` with the dialect's ``ON CONFLICT`` clauses."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
@@ -325,7 +326,7 @@ def ensure_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
         statement = _pg_ensure(table, keys)
         return len(session.execute(statement, {"rows": _batch_json(unique)}).all())
     padded = [{key: row.get(key) for key in keys} for row in unique]
-    statement = _insert(table, "sqlite").on_conflict_do_nothing()
+    statement = dialect_insert(table, "sqlite").on_conflict_do_nothing()
     return len(session.execute(statement.returning(table.c.id), padded).all())
 
 
@@ -344,7 +345,7 @@ def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, s
               "first_seen_at": now, "last_seen_at": now, "times_seen": 1}
         for key, reason, raw in rejects
     }  # fmt: skip
-    insert = _insert(table, session.get_bind().dialect.name)
+    insert = dialect_insert(table, session.get_bind().dialect.name)
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["stream", "record_key"],
