@@ -19,7 +19,6 @@ import multiprocessing
 import queue
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 
 OpenWorker = Callable[[], AbstractContextManager[tuple[ApiClient, sessionmaker[Session]]]]
 Progress = Callable[[int], None]
-COUNTERS_EVERY_S = 2.0
 MAIN = "main"
 
 
@@ -115,7 +113,6 @@ def _follow(
     """Read the reports until this process and every worker have finished; raise on the first
     failure."""
     finished: set[str] = set()
-    saved_at = time.monotonic()
     while len(finished) <= len(workers):
         try:
             name, kind, payload = events.get(timeout=1.0)
@@ -133,9 +130,7 @@ def _follow(
         else:
             finished.add(name)
             backfill.saw(payload)
-        if time.monotonic() - saved_at > COUNTERS_EVERY_S:
-            run.save_counters()
-            saved_at = time.monotonic()
+        run.save_counters()
 
 
 def _check_alive(

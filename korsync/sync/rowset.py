@@ -3,14 +3,17 @@
 Mapping code adds full rows (``add``), placeholder parents known only by id (``placeholder``),
 and for embedded collections the parents whose children were all given (``replace_children``),
 so children that vanished from an order are removed. ``write`` upserts parents before
-children in one session; the caller commits.
+children in one session; the caller commits. ``KnownParents`` lets a run skip placeholder
+parents it has already committed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Table, delete
@@ -24,7 +27,12 @@ SNAPSHOT_TIMES = {
     "offers": ("synced_at", "price_read_at", "availability_read_at"),
     "sessions": ("synced_at", "availability_read_at"),
 }
+# Placeholder parents a run remembers once committed: catalogue rows, few, and named again by
+# nearly every order. (A document's placeholder is named by one order only: remembering those
+# would only grow the set.)
+REMEMBERED_PARENTS = ("catalogs", "products", "events", "offers", "forms")
 Row = dict[str, Any]
+ParentKey = tuple[str, Any]
 
 
 @dataclasses.dataclass
@@ -57,6 +65,33 @@ class RowSet:
             self.placeholders[name].extend(rows)
         for key, parents in other.children.items():
             self.children[key] |= parents
+
+
+class KnownParents:
+    """Placeholder parents of ``REMEMBERED_PARENTS`` known to be committed, so that later pages
+    need not insert them again (an insert that does nothing still costs a statement)."""
+
+    def __init__(self) -> None:
+        self._known: frozenset[ParentKey] = frozenset()
+        self._lock = threading.Lock()
+
+    def drop_known(self, rowset: RowSet) -> set[ParentKey]:
+        """Remove the known ones from ``rowset``'s placeholders; return the others' keys, to be
+        passed to ``committed`` once their transaction has committed."""
+        known = self._known  # replaced, never changed: no lock needed to read it
+        fresh: set[ParentKey] = set()
+        for table in REMEMBERED_PARENTS:
+            rows = rowset.placeholders.get(table)
+            if rows:
+                kept = [row for row in rows if (table, row["id"]) not in known]
+                rowset.placeholders[table] = kept
+                fresh.update((table, row["id"]) for row in kept)
+        return fresh
+
+    def committed(self, keys: Iterable[ParentKey]) -> None:
+        """Remember ``keys`` as committed."""
+        with self._lock:
+            self._known = self._known.union(keys)
 
 
 def write(session: Session, rowset: RowSet) -> UpsertResult:

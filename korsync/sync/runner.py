@@ -1,9 +1,10 @@
 """Running one stream: its record in ``sync_runs``, page transactions, and rejected records.
 
 ``StreamRun`` opens a run (marking runs of the same stream left ``running`` by a killed
-process as ``interrupted``), gives out one transaction per page in which rows, rejects, state
-and the run's counters commit together, and closes the run as ``succeeded`` or ``failed`` with
-the error. A run is never recorded as a success unless its body finished.
+process as ``interrupted``), gives out one transaction per page in which rows, rejects and
+state commit together (with the run's counters at most once a second), and closes the run as
+``succeeded`` or ``failed`` with the error and exact counters. A run is never recorded as a
+success unless its body finished.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -31,6 +33,10 @@ from korsync.sync.values import MappingError
 
 log = logging.getLogger("korsync.sync")
 Mapper = Callable[[Mapping[str, Any], dt.datetime], rs.RowSet]
+# How often a run's counters are recorded while it runs: with every page they cost a statement
+# per page; the end of the run records them exactly.
+COUNTERS_EVERY_S = 1.0
+_NEW_PARENTS = "korsync.new_parents"  # Session.info key: placeholder parents this page adds
 
 
 def utcnow() -> dt.datetime:
@@ -106,6 +112,8 @@ class StreamRun:
         # A run opened by another process (a backfill worker's) is only written to here; the
         # process that opened it sums every worker's totals and keeps the counters.
         self._keeps_counters = run_id is None
+        self._counters_at = -float("inf")
+        self._parents = rs.KnownParents()
         self._lock = threading.Lock()  # backfill slices write from several threads
         # SQLite has one writer at a time; queue our own threads instead of meeting SQLITE_BUSY.
         self._write_lock = threading.Lock()
@@ -127,21 +135,34 @@ class StreamRun:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work, plus this run's counters, commits as one transaction."""
+        """A session whose work (with this run's counters, when due) commits as one transaction."""
         guard = self._write_lock if self._serialize_writes else nullcontext()
+        new_parents: set[rs.ParentKey] = set()
         with guard, self.sessions.begin() as session:
+            session.info[_NEW_PARENTS] = new_parents
             yield session
-            if self._keeps_counters:
+            if self._counters_due():
                 self._save_counters(session)
+        self._parents.committed(new_parents)
+
+    def _counters_due(self) -> bool:
+        """Whether to record the counters now (this process keeps them, and a second passed)."""
+        with self._lock:
+            now = time.monotonic()
+            if not self._keeps_counters or now - self._counters_at < COUNTERS_EVERY_S:
+                return False
+            self._counters_at = now
+            return True
 
     def _save_counters(self, session: Session) -> None:
         counters = self._counters()
         session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**counters))
 
     def save_counters(self) -> None:
-        """Record the counters now, in a transaction of their own."""
-        with self.sessions.begin() as session:
-            self._save_counters(session)
+        """Record the counters in a transaction of their own, when due."""
+        if self._counters_due():
+            with self.sessions.begin() as session:
+                self._save_counters(session)
 
     def add(self, totals: RunTotals) -> None:
         """Count work done on this run elsewhere (by a worker process)."""
@@ -165,6 +186,8 @@ class StreamRun:
         pages: int = 1,
     ) -> UpsertResult:
         """Write the rows and rejects of ``pages`` fetched pages in ``session``."""
+        new_parents = self._parents.drop_known(rows)
+        session.info.get(_NEW_PARENTS, set()).update(new_parents)
         result = rs.write(session, rows)
         if rejects:
             upsert_rejects(session, self.stream, [(r.key, r.reason, r.raw) for r in rejects])
