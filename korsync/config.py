@@ -38,6 +38,9 @@ def normalize_database_url(value: str) -> URL:
         raise ValueError("not a database URL (expected e.g. sqlite:///korsync.db)") from exc
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        # korsync hands psycopg its batches as jsonb parameters (korsync.db)
+        raise ValueError("PostgreSQL is reached through psycopg 3: use postgresql:// URLs")
     try:
         url.get_dialect()
     except NoSuchModuleError as exc:

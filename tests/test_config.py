@@ -36,12 +36,14 @@ def test_plain_postgresql_url_uses_psycopg3(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("not a url", "KORSYNC_DATABASE_URL: not a database URL"),
-     ("oracle+nosuch://x/y", "KORSYNC_DATABASE_URL: unknown database driver")],
+     ("oracle+nosuch://x/y", "KORSYNC_DATABASE_URL: unknown database driver"),
+     ("postgresql+psycopg2://u@h/d", "KORSYNC_DATABASE_URL: PostgreSQL is reached through")],
 )  # fmt: skip
 def test_bad_database_url_names_the_setting(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: str
 ) -> None:
-    """An unparseable URL or unknown driver is one error naming KORSYNC_DATABASE_URL."""
+    """An unparseable URL, unknown driver or PostgreSQL driver other than psycopg 3 is one
+    error naming KORSYNC_DATABASE_URL."""
     monkeypatch.setenv("KORSYNC_DATABASE_URL", value)
     with pytest.raises(SettingsError, match=expected):
         load_settings()
