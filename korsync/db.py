@@ -187,20 +187,24 @@ def upsert_rows(
     rows: Iterable[Mapping[str, Any]],
     *,
     ignore: Sequence[str] = ("synced_at",),
+    ids: bool = True,
 ) -> UpsertResult:
     """Insert or update ``rows`` (dicts keyed by column name, with ``id``) in ``table``.
 
     A row whose columns other than ``ignore`` are all equal to the stored ones is left
     untouched and counted as unchanged. One statement per batch (per dialect, below).
     Nothing is committed here: the caller commits the page with the watermark covering it.
+    Without ``ids`` PostgreSQL only counts, and ``inserted_ids`` stays empty.
     """
     unique = _unique(rows, table)
     if not unique:
         return UpsertResult()
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
-        statement = _pg_upsert(table, tuple(ignore))
-        returned = _pg_execute(session, statement, unique)
+        returned = _pg_execute(session, _pg_upsert(table, tuple(ignore), ids), unique)
+        if not ids:
+            new = sum(row.inserted for row in returned)
+            return UpsertResult(new, len(returned) - new, len(unique) - len(returned))
         inserted = frozenset(row.id for row in returned if row.inserted)
     else:
         existing = _existing_ids(session, table, [row["id"] for row in unique])
@@ -243,7 +247,7 @@ def _as_is(encoded: bytes) -> bytes:
 
 
 @functools.cache
-def _pg_upsert(table: Table, ignore: tuple[str, ...]) -> str:
+def _pg_upsert(table: Table, ignore: tuple[str, ...], ids: bool) -> str:
     """The PostgreSQL upsert of a whole batch as one short statement over one JSON parameter.
 
     Its text is the same for every batch, so the driver parses it once, and the rows travel
@@ -258,7 +262,7 @@ def _pg_upsert(table: Table, ignore: tuple[str, ...]) -> str:
     return (
         f"{_pg_insert_from_json(table, tuple(names))} "
         f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE {changed} "
-        f"RETURNING id, (xmax = 0) AS inserted"
+        f"RETURNING {'id, ' if ids else ''}(xmax = 0) AS inserted"
     )
 
 

@@ -24,17 +24,21 @@ def _order(order_id: uuid.UUID, status: str = "confirmed", **extra: object) -> d
     return {"id": order_id, "status": status, "raw": raw, "synced_at": NOW, **extra}
 
 
-def test_upsert_inserts_then_updates_and_keeps_raw(engine: Engine) -> None:
-    """A new row is inserted, an unchanged one is left alone, a changed one is updated."""
+@pytest.mark.parametrize("ids", [True, False])
+def test_upsert_inserts_then_updates_and_keeps_raw(engine: Engine, ids: bool) -> None:
+    """A new row is inserted, an unchanged one is left alone, a changed one is updated; the
+    counts are the same whether or not the inserted ids are asked for."""
     first, second = uuid7(), uuid7()
     with Session(engine) as session:
-        result = upsert_rows(session, ORDERS, [_order(first), _order(second)])
+        result = upsert_rows(session, ORDERS, [_order(first), _order(second)], ids=ids)
         session.commit()
     assert (result.inserted, result.updated, result.unchanged) == (2, 0, 0)
+    if ids:
+        assert result.inserted_ids == {first, second}
     later = NOW + dt.timedelta(hours=1)
     with Session(engine) as session:
         rows = [_order(first, synced_at=later), _order(second, "cancelled", synced_at=later)]
-        result = upsert_rows(session, ORDERS, rows)
+        result = upsert_rows(session, ORDERS, rows, ids=ids)
         session.commit()
     assert (result.inserted, result.updated, result.unchanged) == (0, 1, 1)
     with Session(engine) as session:

@@ -98,6 +98,7 @@ def write(session: Session, rowset: RowSet) -> UpsertResult:
     """Upsert every row, parents first; returns the counts over all tables."""
     total = UpsertResult()
     new_ids: dict[str, frozenset[Any]] = {}  # rows this write inserted, by table
+    parents = {_parent_table(table, column) for table, column in rowset.children}
     for table in metadata.sorted_tables:
         placeholders = rowset.placeholders.get(table.name)
         if placeholders:
@@ -106,7 +107,8 @@ def write(session: Session, rowset: RowSet) -> UpsertResult:
         rows = rowset.rows.get(table.name)
         if rows:
             ignore = SNAPSHOT_TIMES.get(table.name, ("synced_at",))
-            result = upsert_rows(session, table, rows, ignore=ignore)
+            ids = table.name in parents  # only _prune reads the ids
+            result = upsert_rows(session, table, rows, ignore=ignore, ids=ids)
             new_ids[table.name] = result.inserted_ids
             total += result
     return total
@@ -119,9 +121,8 @@ def _prune(
         if name != table.name:
             continue
         column = table.c[parent_column]
-        (key,) = column.foreign_keys
         # A parent this write inserted has no children yet: nothing to prune (a backfill's case).
-        stale = parents - new_ids.get(key.column.table.name, frozenset())
+        stale = parents - new_ids.get(_parent_table(name, parent_column), frozenset())
         if not stale:
             continue
         keep = [row["id"] for row in rowset.rows.get(name, ())]
@@ -129,3 +130,9 @@ def _prune(
         if keep:
             statement = statement.where(table.c.id.not_in(keep))
         session.execute(statement)
+
+
+def _parent_table(table: str, column: str) -> str:
+    """The table that ``table.column`` refers to."""
+    (key,) = metadata.tables[table].c[column].foreign_keys
+    return str(key.column.table.name)
