@@ -19,6 +19,13 @@ from korsync.sync.rowset import RowSet
 
 CUSTOMER_FIELDS = ("title", "firstname", "lastname", "email", "phone", "country", "language")
 BENEFICIARY_FIELDS = ("title", "firstname", "lastname", "email", "phone", "nationality")
+# (column, field) pairs, and the columns of a ticket without a beneficiary (half of them).
+CUSTOMER_COLUMNS = tuple((f"customer_{name}", name) for name in CUSTOMER_FIELDS)
+BENEFICIARY_COLUMNS = tuple((f"beneficiary_{name}", name) for name in BENEFICIARY_FIELDS)
+NO_BENEFICIARY = dict.fromkeys(
+    [*(column for column, _ in BENEFICIARY_COLUMNS), "beneficiary_date_of_birth",
+     "beneficiary_place_of_birth"]
+)  # fmt: skip
 ITEM_AMOUNTS = (
     "unitAmountInclTax",
     "unitAmountExclTax",
@@ -51,6 +58,17 @@ def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
         document_iri = document.get("@id") if isinstance(document, Mapping) else document
         rows.placeholder("order_documents", v.ref({"d": document_iri}, "d"), order_id=order_id)
     return rows
+
+
+def _beneficiary(beneficiary: Any) -> dict[str, Any]:
+    """The beneficiary's columns (all ``None`` when there is none)."""
+    if not beneficiary or not isinstance(beneficiary, Mapping):
+        return NO_BENEFICIARY
+    return {
+        **{column: v.text(beneficiary, name) for column, name in BENEFICIARY_COLUMNS},
+        "beneficiary_date_of_birth": _birth_date(beneficiary),
+        "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
+    }
 
 
 def _birth_date(beneficiary: Mapping[str, Any]) -> dt.date | None:
@@ -89,7 +107,7 @@ def _order(
         "total_amount_incl_tax": v.money(item, "totalAmountInclTax"),
         "total_amount_excl_tax": v.money(item, "totalAmountExclTax"),
         "notes": v.text(item, "notes"),
-        **{f"customer_{name}": v.text(customer, name) for name in CUSTOMER_FIELDS},
+        **{column: v.text(customer, name) for column, name in CUSTOMER_COLUMNS},
         "customer_optin": v.boolean(customer, "optin"),
         "raw": _without(item, "items"),
         "synced_at": now,
@@ -142,8 +160,6 @@ def _ticket(
 ) -> dict[str, Any]:
     event_id = v.ref(ticket, "event")
     rows.placeholder("events", event_id, catalog_id=v.ref_parents(ticket, "event").get("catalog"))
-    beneficiary = ticket.get("beneficiary")
-    beneficiary = beneficiary if isinstance(beneficiary, Mapping) else {}
     required = ticket.get("requiredBeneficiaryFields")
     return {
         "id": v.item_id(ticket),
@@ -157,9 +173,7 @@ def _ticket(
         "required_beneficiary_fields": required if isinstance(required, list) else None,
         "beneficiary_designation_deadline": v.timestamp(ticket, "beneficiaryDesignationDeadline"),
         "beneficiary_amendable": v.boolean(ticket, "beneficiaryAmendable"),
-        **{f"beneficiary_{name}": v.text(beneficiary, name) for name in BENEFICIARY_FIELDS},
-        "beneficiary_date_of_birth": _birth_date(beneficiary),
-        "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
+        **_beneficiary(ticket.get("beneficiary")),
         "raw": dict(ticket),
         "synced_at": now,
     }

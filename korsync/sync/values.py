@@ -47,6 +47,9 @@ def date(item: Mapping[str, Any], field: str) -> dt.date | None:
         raise MappingError(f"{field}: not a date: {value!r:.60}") from None
 
 
+_MONEY_LIMIT = Decimal("1e10")
+
+
 def money(item: Mapping[str, Any], field: str) -> Decimal | None:
     """A decimal-string amount; floats and ints are accepted, anything else refused."""
     value = item.get(field)
@@ -55,10 +58,10 @@ def money(item: Mapping[str, Any], field: str) -> Decimal | None:
     if isinstance(value, bool):
         raise MappingError(f"{field}: not an amount: {value!r}")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(value if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise MappingError(f"{field}: not an amount: {value!r:.60}") from None
-    if not amount.is_finite() or abs(amount) >= Decimal("1e10"):
+    if not amount.is_finite() or abs(amount) >= _MONEY_LIMIT:
         raise MappingError(f"{field}: amount out of range: {value!r:.60}")
     return amount
 
@@ -89,6 +92,8 @@ def text(item: Mapping[str, Any] | None, field: str) -> str | None:
     value = item.get(field)
     if value is None:
         return None
+    if type(value) is str:  # nearly always: no conversion, no other checks
+        return value.replace("\x00", "")
     if isinstance(value, dict | list):
         raise MappingError(f"{field}: expected text, got a JSON {type(value).__name__}")
     return str(value).replace("\x00", "")
