@@ -8,9 +8,10 @@ one upsert statement rather than a read and a write.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from korsync.db import dialect_insert
@@ -41,13 +42,20 @@ def save(
 ) -> None:
     """Set the watermark and/or cursor (``None`` leaves a value as it is)."""
     given = {"watermark": watermark, "cursor": cursor}
-    changes = {name: value for name, value in given.items() if value is not None}
-    changes["updated_at"] = dt.datetime.now(dt.UTC)
-    insert = dialect_insert(_TABLE, session.get_bind().dialect.name)
-    session.execute(
-        insert.values(stream=stream, scope=scope, **changes).on_conflict_do_update(
-            index_elements=["stream", "scope"], set_=changes
-        )
+    values = {name: value for name, value in given.items() if value is not None}
+    values["updated_at"] = dt.datetime.now(dt.UTC)
+    statement = _upsert(session.get_bind().dialect.name, tuple(values))
+    session.execute(statement, {"stream": stream, "scope": scope, **values})
+
+
+@functools.cache
+def _upsert(dialect: str, names: tuple[str, ...]) -> Any:
+    """The upsert setting ``names``, built once: a backfill saves a checkpoint every page."""
+    columns = ("stream", "scope", *names)
+    insert = dialect_insert(_TABLE, dialect)
+    insert = insert.values({name: bindparam(name, type_=_TABLE.c[name].type) for name in columns})
+    return insert.on_conflict_do_update(
+        index_elements=["stream", "scope"], set_={name: insert.excluded[name] for name in names}
     )
 
 
