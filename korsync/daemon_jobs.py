@@ -4,10 +4,10 @@
 stopping; otherwise it takes the stream's lock (on PostgreSQL; a run another daemon holds is
 skipped with a log line), runs the stream through ``run_streams`` with the current API client
 and options, and records the result in the metrics, in the line it sends systemd as ``STATUS=``
-and in the stream's lag. Failures are logged with their first line only (SQL errors carry
-statements and parameters) and never escape: the next run is the retry. A SIGHUP reload swaps
-the client and options in with ``replace_runtime``; a replaced client is closed once no run
-uses it any more.
+(none once ``stop`` has sent ``STOPPING=1``) and in the stream's lag. Failures are logged with
+their first line only (SQL errors carry statements and parameters) and never escape: the next
+run is the retry. A SIGHUP reload swaps the client and options in with ``replace_runtime``; a
+replaced client is closed once no run uses it any more.
 """
 
 from __future__ import annotations
@@ -86,13 +86,21 @@ class JobRunner:
         if self.stopping.is_set():
             return
         started = time.monotonic()
+        # Recording is part of the run: the daemon waits for it before it exits.
         with self._lease(name) as runtime:
             self.metrics.running.labels(name).set(1)
             try:
                 result = self._attempt(name, runtime)
             finally:
                 self.metrics.running.labels(name).set(0)
-        self._record(name, result, time.monotonic() - started)
+            self._record(name, result, time.monotonic() - started)
+
+    def stop(self) -> None:
+        """Refuse new runs and API requests; tell systemd, whose last ``STATUS=`` stays
+        ``stopping`` however the runs in flight end."""
+        with self._lock:
+            self.stopping.set()
+            systemd.notify("STOPPING=1", "STATUS=stopping")
 
     def _attempt(self, name: str, runtime: Runtime) -> Result:
         try:
@@ -124,7 +132,8 @@ class JobRunner:
                 self._failing.add(name)
             elif result.status == "succeeded":
                 self._failing.discard(name)
-        systemd.status(self.status_line())
+            if not self.stopping.is_set():
+                systemd.status(self._status_line())
         try:
             recorded = read_stream(self.engine, name)
         except DBAPIError:
@@ -134,8 +143,11 @@ class JobRunner:
     def status_line(self) -> str:
         """The last result and the streams whose last run failed, for ``STATUS=``."""
         with self._lock:
-            failing = f"; failing: {', '.join(sorted(self._failing))}" if self._failing else ""
-            return self._last + failing
+            return self._status_line()
+
+    def _status_line(self) -> str:
+        failing = f"; failing: {', '.join(sorted(self._failing))}" if self._failing else ""
+        return self._last + failing
 
     def active(self) -> list[str]:
         """The streams running now."""

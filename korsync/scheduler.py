@@ -296,8 +296,7 @@ class Daemon:
 
     def _stop(self, signals: Signals, scheduler: BackgroundScheduler) -> None:
         """Stop new requests and runs; give the runs in flight ``STOP_GRACE_S`` to end."""
-        systemd.notify("STOPPING=1", "STATUS=stopping")
-        self.stopping.set()
+        self.jobs.stop()
         scheduler.shutdown(wait=False)
         busy = self.jobs.active()
         if busy:

@@ -20,7 +20,7 @@ from korsync.metrics import Metrics
 from korsync.scheduler import build_scheduler, first_run, intervals
 from korsync.sync.streams import STREAMS, SyncOptions
 from korsync.transport import DaemonTransport
-from tests.daemon.conftest import runs
+from tests.daemon.conftest import NotifySocket, runs, wait_for
 
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -140,6 +140,34 @@ def test_shutdown_mid_run_records_it_as_interrupted_never_a_success(
     assert run.status == "interrupted" and run.finished_at is not None
     assert run.pages >= 1
     assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="interrupted") == 1
+
+
+def test_a_run_ending_after_stop_leaves_systemd_status_at_stopping(
+    engine: Engine, sim: Simulator, notify_socket: NotifySocket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run still in flight when the daemon stops sends no ``STATUS=`` after ``STOPPING=1``."""
+    monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.path)
+
+    class StopDuringRun(httpx.BaseTransport):
+        """The simulator, with the daemon told to stop as the second request is answered."""
+
+        def __init__(self) -> None:
+            self.inner, self.sent = httpx.WSGITransport(app=sim.wsgi), 0
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.sent += 1
+            if self.sent == 2:
+                jobs.stop()
+            return self.inner.handle_request(request)
+
+    jobs, metrics, _ = _runner(engine, sim, StopDuringRun(), page_size=5)
+    jobs.run("orders")
+    assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="interrupted") == 1
+    assert wait_for(lambda: notify_socket.messages(), "the stop") == [
+        "STOPPING=1",
+        "STATUS=stopping",
+    ]
+    assert jobs.status_line().startswith("orders interrupted at ")
 
 
 def test_job_skips_a_stream_another_daemon_is_running(engine: Engine, sim: Simulator) -> None:
