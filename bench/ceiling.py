@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb, set_json_dumps
 from korsync.api.client import ApiClient, ClientOptions
 from korsync.api.pagination import Page
 from korsync.models import metadata
-from korsync.sync.backfill import plan_slices
+from korsync.sync.backfill.walker import plan_slices
 from korsync.sync.order_rows import order_rows
 from korsync.sync.orders import ORDERS_PATH, api_time
 from korsync.sync.runner import map_page

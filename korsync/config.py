@@ -39,7 +39,7 @@ def normalize_database_url(value: str) -> URL:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
-        # korsync hands psycopg its batches as jsonb parameters (korsync.db)
+        # korsync hands psycopg its batches as jsonb parameters (korsync.db.upsert)
         raise ValueError("PostgreSQL is reached through psycopg 3: use postgresql:// URLs")
     try:
         url.get_dialect()

@@ -20,22 +20,16 @@ from sqlalchemy.orm import Session
 
 from korsync.config import Settings
 from korsync.models import Base, SyncRun, SyncState
+from korsync.sync.streams import intervals
 
 BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records"}
 
 
 def stale_thresholds(settings: Settings) -> dict[str, dt.timedelta]:
     """How long each recorded stream may go without a success before it is stale."""
-    intervals = {
-        "catalogue": settings.catalogue_interval,
-        "orders": settings.orders_interval,
-        "reconcile": settings.reconcile_interval,
-        "documents": settings.documents_interval,
-        "reservations": settings.reservations_interval,
-    }
     return {
         name: dt.timedelta(seconds=seconds * settings.stale_factor)
-        for name, seconds in intervals.items()
+        for name, seconds in intervals(settings).items()
     }
 
 

@@ -12,7 +12,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import JSON, Connection
 
 from korsync.config import load_settings
-from korsync.db import make_engine
+from korsync.db.engine import make_engine
 from korsync.models import metadata
 from korsync.models.types import Money, UTCDateTime
 

@@ -21,7 +21,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from korsync.config import normalize_database_url
-from korsync.db import make_engine, upgrade_to_head
+from korsync.db.engine import make_engine
+from korsync.db.migrate import upgrade_to_head
 from korsync.models import metadata
 
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from korsync.db import ensure_rows, upsert_rejects, upsert_rows
+from korsync.db.upsert import ensure_rows, upsert_rejects, upsert_rows
 from korsync.ids import uuid7
 from korsync.models import Catalog, Order, OrderItem, Product, RejectedRecord
 

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from korsync.memory import tune_malloc
+from korsync.cli.memory import tune_malloc
 
 # Frees a 1 MB mapped block, then asks for 200 KB and prints whether that block was mapped too
 # (glibc's count of mapped blocks, mallinfo2().hblks, went up). Run in a fresh interpreter:
 # the test process may have tuned malloc already.
 PROBE = """
 import ctypes, sys
-from korsync.memory import tune_malloc
+from korsync.cli.memory import tune_malloc
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in

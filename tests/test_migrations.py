@@ -11,7 +11,9 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, select, text
 
-from korsync.db import alembic_config, make_engine, upgrade_to_head
+from korsync.db.engine import make_engine
+
+from korsync.db.migrate import alembic_config, upgrade_to_head
 from korsync.fake_api import SimConfig, Simulator
 from korsync.models import OrderItemTicket, metadata
 

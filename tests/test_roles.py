@@ -10,8 +10,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from korsync.db import make_engine
-from korsync.roles import grant_reader
+from korsync.db.engine import make_engine
+from korsync.db.roles import grant_reader
 
 pytestmark = pytest.mark.postgres
 

@@ -1,4 +1,4 @@
-"""A faithful, fast, deterministic simulator of the KorusTicket API (issue 3).
+"""A faithful, fast, deterministic simulator of the KorusTicket API.
 
 ``Simulator(SimConfig(...))`` builds a seeded account; ``sim.wsgi`` serves it in-process
 (``httpx.WSGITransport``) and ``serve(sim)`` on a real loopback socket. Ground truth and

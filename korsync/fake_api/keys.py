@@ -163,7 +163,7 @@ class Rng(random.Random):
     halves the cost of generating an order.
     """
 
-    def choice(self, seq: Sequence[_T]) -> _T:  # type: ignore[override]
+    def choice(self, seq: Sequence[_T]) -> _T:  # type: ignore[override]  # Random's is wider
         """One element of ``seq``."""
         return seq[int(self.random() * len(seq))]
 

@@ -4,7 +4,7 @@
 JSON of the item as the API sent it (so no upstream field is lost) and ``synced_at``.
 ``CatalogueColumns`` adds ``deleted_at`` for rows that a complete refresh no longer returns.
 A row whose ``raw`` is NULL is a placeholder: something referenced it before its own stream
-mirrored it (see ``korsync.db.ensure_rows``).
+mirrored it (see ``korsync.db.upsert.ensure_rows``).
 """
 
 from __future__ import annotations

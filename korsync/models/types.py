@@ -12,9 +12,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, Integer, Numeric, String, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 CENT = Decimal("0.01")
 
@@ -69,3 +69,27 @@ class Money(TypeDecorator[Decimal]):
 
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
+# korsync's column types, most specific first: the PostgreSQL name that the batch upsert casts
+# JSON fields to, and the name the schema docs show.
+SQL_TYPES: tuple[tuple[type[Any], str, str], ...] = (
+    (UTCDateTime, "timestamptz", "timestamptz (UTC)"),
+    (Money, "numeric", "numeric(12,2)"),
+    (Uuid, "uuid", "uuid"),
+    (JSON, "jsonb", "jsonb"),
+    (Boolean, "boolean", "boolean"),
+    (Integer, "integer", "integer"),
+    (Date, "date", "date"),
+    (String, "text", "text"),
+)
+
+
+def pg_type(kind: TypeEngine[Any]) -> str:
+    """The PostgreSQL type name of a column type korsync uses."""
+    return next(name for cls, name, _doc in SQL_TYPES if isinstance(kind, cls))
+
+
+def doc_type(kind: TypeEngine[Any]) -> str:
+    """How the schema docs name a column type."""
+    return next((doc for cls, _pg, doc in SQL_TYPES if isinstance(kind, cls)), str(kind).lower())

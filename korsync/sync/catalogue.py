@@ -28,7 +28,7 @@ from korsync.api.client import ApiClient
 from korsync.api.errors import NotFoundError
 from korsync.api.jsonld import as_uuid
 from korsync.api.pagination import Page
-from korsync.db import MAX_PARAMS
+from korsync.db.upsert import MAX_PARAMS
 from korsync.models import metadata
 from korsync.sync import catalogue_rows as cr
 from korsync.sync import values as v

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
-from korsync.db import UpsertResult, ensure_rows, upsert_rows
+from korsync.db.upsert import UpsertResult, ensure_rows, upsert_rows
 from korsync.models import metadata
 
 # Columns whose change alone is not a content change (read times of snapshot values).

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.pagination import Page
-from korsync.db import UpsertResult, upsert_rejects
+from korsync.db.upsert import UpsertResult, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
 from korsync.sync.values import MappingError

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from korsync.db import dialect_insert
+from korsync.db.upsert import dialect_insert
 from korsync.models import SyncState
 
-_TABLE: Table = SyncState.__table__  # type: ignore[assignment]
+_TABLE: Table = SyncState.__table__  # type: ignore[assignment]  # typed FromClause; a Table
 
 
 def load(session: Session, stream: str, scope: str = "") -> SyncState | None:

@@ -1,7 +1,10 @@
-"""The streams korsync knows, by name, and running a chosen set of them in dependency order.
+"""The streams korsync knows, each declared once, and running a chosen set in dependency order.
 
-``run_streams`` runs each stream on its own; one failing does not stop the others, and the
-result says which failed and why. The catalogue goes first so that orders find their products.
+A stream's declaration names how one pass runs and the setting that spaces the daemon's runs;
+the CLI's choices, the daemon's jobs, its locks and metrics labels, and ``status``'s staleness
+all read ``STREAMS``. ``run_streams`` runs each stream on its own; one failing does not stop the
+others, and the result says which failed and why. The catalogue goes first so that orders find
+their products.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
+from korsync.config import Settings
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
@@ -32,13 +36,33 @@ class SyncOptions:
 
 StreamFn = Callable[[ApiClient, sessionmaker[Session], SyncOptions], StreamRun]
 
-STREAMS: dict[str, StreamFn] = {
-    "catalogue": lambda c, s, o: sync_catalogue(c, s),
-    "orders": lambda c, s, o: sync_orders(c, s, o.orders),
-    "reconcile": lambda c, s, o: reconcile_orders(c, s, o.orders),
-    "documents": lambda c, s, o: sync_documents(c, s, o.documents_per_run),
-    "reservations": lambda c, s, o: sync_reservations(c, s),
+
+@dataclasses.dataclass(frozen=True)
+class Stream:
+    """One stream: a pass of it, and the setting holding the seconds between the daemon's runs."""
+
+    run: StreamFn
+    interval_setting: str
+
+
+STREAMS: dict[str, Stream] = {
+    "catalogue": Stream(lambda c, s, o: sync_catalogue(c, s), "catalogue_interval"),
+    "orders": Stream(lambda c, s, o: sync_orders(c, s, o.orders), "orders_interval"),
+    "reconcile": Stream(lambda c, s, o: reconcile_orders(c, s, o.orders), "reconcile_interval"),
+    "documents": Stream(
+        lambda c, s, o: sync_documents(c, s, o.documents_per_run), "documents_interval"
+    ),
+    "reservations": Stream(lambda c, s, o: sync_reservations(c, s), "reservations_interval"),
 }
+
+
+def intervals(settings: Settings, names: Sequence[str] = ()) -> dict[str, float]:
+    """Seconds between the daemon's runs of each stream (default: all), in ``STREAMS`` order."""
+    return {
+        name: float(getattr(settings, stream.interval_setting))
+        for name, stream in STREAMS.items()
+        if not names or name in names
+    }
 
 
 @dataclasses.dataclass
@@ -69,7 +93,7 @@ def run_streams(
         if names and name not in names:
             continue
         try:
-            outcomes.append(StreamOutcome(name, stream(client, sessions, options)))
+            outcomes.append(StreamOutcome(name, stream.run(client, sessions, options)))
         except Exception as exc:  # recorded in sync_runs by StreamRun; the others still run
             outcomes.append(StreamOutcome(name, None, f"{type(exc).__name__}: {exc}"))
     return outcomes

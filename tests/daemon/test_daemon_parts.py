@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from korsync import systemd
+from korsync.daemon import systemd
 from korsync.config import Settings
-from korsync.db import make_engine
-from korsync.locks import DaemonLockError, lock_key, sqlite_daemon_lock, stream_lock
-from korsync.observability import MASK, JsonFormatter, TextFormatter, secrets_of
+from korsync.db.engine import make_engine
+from korsync.daemon.locks import DaemonLockError, lock_key, sqlite_daemon_lock, stream_lock
+from korsync.logs import MASK, JsonFormatter, TextFormatter, secrets_of
 from tests.daemon.conftest import NotifySocket, wait_for
 
 

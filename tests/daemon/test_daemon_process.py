@@ -18,7 +18,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from korsync.db import make_engine, upgrade_to_head
+from korsync.db.engine import make_engine
+
+from korsync.db.migrate import upgrade_to_head
 from korsync.fake_api import Simulator, serve
 from korsync.models import Order
 from korsync.sync.streams import STREAMS

@@ -10,17 +10,17 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from korsync import systemd
+from korsync.daemon import systemd
 from korsync.api.client import ApiClient, ClientOptions
 from korsync.config import Settings
-from korsync.daemon_jobs import JobRunner
-from korsync.db import make_engine
+from korsync.daemon.jobs import JobRunner
+from korsync.db.engine import make_engine
 from korsync.fake_api import Simulator
-from korsync.locks import stream_lock
-from korsync.metrics import Metrics
-from korsync.scheduler import build_scheduler, first_run, intervals
-from korsync.sync.streams import STREAMS, SyncOptions
-from korsync.transport import DaemonTransport
+from korsync.daemon.locks import stream_lock
+from korsync.daemon.metrics import Metrics
+from korsync.daemon.scheduler import build_scheduler, first_run
+from korsync.sync.streams import STREAMS, SyncOptions, intervals
+from korsync.daemon.transport import DaemonTransport
 from tests.daemon.conftest import NotifySocket, runs, wait_for
 
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

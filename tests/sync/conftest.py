@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient, ClientOptions
-from korsync.db import make_session_factory
+from korsync.db.engine import make_session_factory
 from korsync.fake_api import SimConfig, Simulator
 from korsync.models import Order, OrderItem, OrderItemTicket
 

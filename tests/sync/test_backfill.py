@@ -12,10 +12,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.errors import ApiError
-from korsync.db import make_engine, make_session_factory, upgrade_to_head
+from korsync.db.engine import make_engine, make_session_factory
+from korsync.db.migrate import upgrade_to_head
 from korsync.models import SyncState
 from korsync.sync import state
-from korsync.sync.backfill import plan_slices, sync_backfill
+from korsync.sync.backfill import sync_backfill
+from korsync.sync.backfill.walker import plan_slices
 from korsync.sync.orders import OrdersOptions
 from tests.sync.conftest import CountingTransport, assert_orders_mirrored, make_client, make_sim
 

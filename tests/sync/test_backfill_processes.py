@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from korsync.cli import main
-from korsync.db import make_engine, make_session_factory, upgrade_to_head
+from korsync.db.engine import make_engine, make_session_factory
+from korsync.db.migrate import upgrade_to_head
 from korsync.fake_api import Simulator, serve
 from korsync.models import Order, SyncRun
 from korsync.sync.backfill import sync_backfill

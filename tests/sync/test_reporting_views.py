@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.fake_api import Simulator
 from korsync.models import metadata
-from korsync.schema_docs import EXAMPLE_QUERIES, render
+from korsync.db.schema_docs import EXAMPLE_QUERIES, render
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.orders import OrdersOptions, sync_orders
 from tests.sync.conftest import make_client, make_sim

@@ -24,19 +24,16 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
+from korsync.sync.backfill.walker import Backfill, Progress, Slice
 from korsync.sync.orders import OrdersOptions
 from korsync.sync.runner import StreamRun
 
-if TYPE_CHECKING:
-    from korsync.sync.backfill import Backfill, Slice
-
 OpenWorker = Callable[[], AbstractContextManager[tuple[ApiClient, sessionmaker[Session]]]]
-Progress = Callable[[int], None]
 MAIN = "main"
 
 
@@ -156,8 +153,6 @@ def _work(
     events: Queue[tuple[Any, ...]],
 ) -> None:
     """A worker process: walk slices from ``tasks`` until told to stop, reporting each page."""
-    from korsync.sync.backfill import Backfill
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     name = multiprocessing.current_process().name
     try:

@@ -23,15 +23,15 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from korsync import systemd
 from korsync.api.client import ApiClient
-from korsync.db import make_session_factory
-from korsync.locks import stream_lock
-from korsync.metrics import Metrics
+from korsync.daemon import systemd
+from korsync.daemon.locks import stream_lock
+from korsync.daemon.metrics import Metrics
+from korsync.daemon.transport import ShuttingDown
+from korsync.db.engine import make_session_factory
 from korsync.status import read_stream
 from korsync.sync.runner import RunTotals
 from korsync.sync.streams import STREAMS, SyncOptions, run_streams
-from korsync.transport import ShuttingDown
 
 log = logging.getLogger("korsync.scheduler")
 

@@ -18,7 +18,7 @@ import httpx
 
 from korsync.api.retries import RETRY_STATUSES
 from korsync.api.throttle import RateLimiter
-from korsync.metrics import Metrics
+from korsync.daemon.metrics import Metrics
 
 
 class ShuttingDown(BaseException):

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
-log = logging.getLogger("korsync.locks")
+log = logging.getLogger("korsync.daemon.locks")
 
 
 class DaemonLockError(Exception):

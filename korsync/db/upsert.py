@@ -1,11 +1,11 @@
-"""The database layer: engine and session factories, migrations to head, and the bulk upsert.
+"""Writing pages of rows: the dialect-aware bulk upsert, placeholder parents, and rejects.
 
 ``upsert_rows`` writes a page of rows with one cached ``INSERT … ON CONFLICT DO UPDATE``
 (on PostgreSQL over one JSON parameter, on SQLite in multi-row batches), rewriting only rows
 whose content changed, and reports inserted / updated / unchanged counts and the new ids.
 ``ensure_rows`` inserts placeholder rows for parents referenced before their own stream
-mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped. JSON
-reaches either database without NUL characters (``json_text``), which PostgreSQL refuses.
+mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped.
+``upsert_rejects`` records the items a stream could not mirror.
 """
 
 from __future__ import annotations
@@ -13,52 +13,26 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import json
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Connection,
-    Date,
-    Engine,
-    Integer,
-    String,
     Table,
-    Uuid,
-    create_engine,
-    event,
     or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from korsync.db.json_text import json_text, json_value, without_nul
 from korsync.ids import uuid7
 from korsync.models import RejectedRecord
-from korsync.models.types import Money, UTCDateTime
+from korsync.models.types import pg_type
 
-POSTGRES_CONNECT_ARGS = {
-    "connect_timeout": 10,
-    "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
-}
 # Both dialects cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS = 30_000
-# A ``\u0000`` escape in JSON text that is not itself escaped: an even run of backslashes before.
-_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 @dataclasses.dataclass
@@ -78,75 +52,6 @@ class UpsertResult:
         self.updated += other.updated
         self.unchanged += other.unchanged
         return self
-
-
-def make_engine(url: URL | str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
-    if make_url(url).get_backend_name() == "postgresql":
-        # Fail fast on a dead server or network instead of hanging a run forever.
-        kwargs.setdefault("connect_args", POSTGRES_CONNECT_ARGS)
-    kwargs.setdefault("json_serializer", json_text)
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    for pragma in (
-        "foreign_keys=ON",
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "busy_timeout=30000",
-    ):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values usable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-def migrations_dir() -> Path:
-    """Where the Alembic scripts are: shipped inside the wheel, or the source tree's top level."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "_migrations", package.parent / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("korsync's migrations directory is missing from this installation")
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config for korsync's scripts; with ``connection``, env.py migrates that."""
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
-
-
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every migration not yet applied, in one transaction where the dialect allows."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
-
-
-class SchemaError(Exception):
-    """The database is not at the schema revision this korsync needs."""
-
-
-def check_schema(engine: Engine) -> None:
-    """Raise ``SchemaError`` unless the database is migrated to the newest revision."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    if current != head:
-        found = current or "no korsync schema"
-        raise SchemaError(
-            f"database schema is {found}, korsync needs {head}: run 'korsync db upgrade'"
-        )
 
 
 def dialect_insert(table: Table, dialect: str) -> Any:
@@ -215,19 +120,6 @@ def upsert_rows(
     return UpsertResult(len(inserted), changed, len(unique) - len(returned), inserted)
 
 
-# PostgreSQL types of korsync's column types, most specific first.
-_PG_TYPES = (
-    (UTCDateTime, "timestamptz"),
-    (Money, "numeric"),
-    (Uuid, "uuid"),
-    (JSON, "jsonb"),
-    (Boolean, "boolean"),
-    (Integer, "integer"),
-    (Date, "date"),
-    (String, "text"),
-)
-
-
 def _pg_execute(session: Session, statement: str, rows: Sequence[Mapping[str, Any]]) -> Any:
     """Run one of the batch statements below with ``rows`` as its one JSON parameter.
 
@@ -268,34 +160,12 @@ def _pg_upsert(table: Table, ignore: tuple[str, ...], ids: bool) -> str:
 
 def _pg_insert_from_json(table: Table, names: tuple[str, ...]) -> str:
     """``INSERT`` of ``names`` from the rows of the JSON array in the parameter ``rows``."""
-    record = ", ".join(f"{name} {_pg_type(table.c[name])}" for name in names)
+    record = ", ".join(f"{name} {pg_type(table.c[name].type)}" for name in names)
     columns = ", ".join(names)
     return (
         f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
         f"FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x({record})"
     )
-
-
-def _pg_type(column: Any) -> str:
-    return next(name for kind, name in _PG_TYPES if isinstance(column.type, kind))
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given; korsync stores UTC only")
-        return value.isoformat()
-    return str(value)  # UUID, date, Decimal: their text is what PostgreSQL parses
-
-
-def json_text(value: Any) -> str:
-    """``value`` as JSON text for the database, NUL characters removed from every string.
-
-    PostgreSQL's jsonb refuses NUL, so both databases store JSON without it. Cleaning the
-    encoded text costs one substring search when there is none (almost always), much less
-    than walking every value in Python.
-    """
-    return _without_nul(json.dumps(value, default=_json_value))
 
 
 def _batch_json(rows: Sequence[Mapping[str, Any]]) -> bytes:
@@ -305,14 +175,10 @@ def _batch_json(rows: Sequence[Mapping[str, Any]]) -> bytes:
     64 bits in raw JSON), so any JSON the API sent is stored.
     """
     try:
-        encoded = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        encoded = orjson.dumps(rows, default=json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:
         return json_text(rows).encode()
-    return _without_nul(encoded.decode()).encode() if b"\\u0000" in encoded else encoded
-
-
-def _without_nul(encoded: str) -> str:
-    return _ESCAPED_NUL.sub(r"\1", encoded) if "\\u0000" in encoded else encoded
+    return without_nul(encoded.decode()).encode() if b"\\u0000" in encoded else encoded
 
 
 def _existing_ids(session: Session, table: Table, ids: Sequence[Any]) -> set[Any]:
@@ -363,7 +229,7 @@ def _pg_ensure(table: Table, names: tuple[str, ...]) -> str:
 
 def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]]) -> None:
     """Record ``(record_key, reason, raw)`` rejects of ``stream``; a known one is counted again."""
-    table: Table = RejectedRecord.__table__  # type: ignore[assignment]
+    table: Table = RejectedRecord.__table__  # type: ignore[assignment]  # typed FromClause
     now = dt.datetime.now(dt.UTC)
     rows = {
         key: {"id": uuid7(), "stream": stream, "record_key": key, "reason": reason, "raw": raw,

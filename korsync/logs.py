@@ -117,6 +117,8 @@ _installed: list[StderrHandler] = []
 
 def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
     """Install (or re-configure) korsync's stderr handler; see the module docstring."""
+    for name, quiet in _QUIET.items():
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else quiet)
     root = logging.getLogger()
     if not _installed:
         if root.handlers:
@@ -131,8 +133,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     )
     _installed[0].setFormatter(formatter)
     root.setLevel(level)
-    for name, quiet in _QUIET.items():
-        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else quiet)
 
 
 def configure_logging_from_env() -> None:

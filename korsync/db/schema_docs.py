@@ -4,9 +4,9 @@ the reporting views and example queries — generated from the models, so it can
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import MetaData, Table
 
-from korsync.models.types import Money, UTCDateTime
+from korsync.models.types import doc_type
 
 VIEWS = {
     "order_lines": "One row per order line: order, customer, product, product base, event and "
@@ -53,32 +53,15 @@ WHERE status = 'succeeded' GROUP BY stream""",
 }
 
 
-def _type(column: Column[object]) -> str:
-    kind = column.type
-    for cls, name in (
-        (UTCDateTime, "timestamptz (UTC)"),
-        (Money, "numeric(12,2)"),
-        (Uuid, "uuid"),
-        (JSON, "jsonb"),
-        (Boolean, "boolean"),
-        (Integer, "integer"),
-        (Date, "date"),
-        (String, "text"),
-    ):
-        if isinstance(kind, cls):
-            return name
-    return str(kind).lower()
-
-
 def _table(table: Table) -> list[str]:
     lines = [f"### `{table.name}`", "", table.comment or "", ""]
     lines += ["| column | type | null | refers to | meaning |", "|---|---|---|---|---|"]
     for column in table.columns:
         refs = ", ".join(f"`{fk.column.table.name}`" for fk in column.foreign_keys)
         key = " (key)" if column.primary_key else ""
-        null = "yes" if column.nullable else "no"
+        null, kind = ("yes" if column.nullable else "no"), doc_type(column.type)
         lines.append(
-            f"| `{column.name}`{key} | {_type(column)} | {null} | {refs} | {column.comment or ''} |"
+            f"| `{column.name}`{key} | {kind} | {null} | {refs} | {column.comment or ''} |"
         )
     return [*lines, ""]
 

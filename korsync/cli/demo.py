@@ -15,7 +15,8 @@ from sqlalchemy import Engine, text
 
 from korsync import status
 from korsync.api.client import ApiClient, ClientOptions
-from korsync.db import make_session_factory, upgrade_to_head
+from korsync.db.engine import make_session_factory
+from korsync.db.migrate import upgrade_to_head
 from korsync.fake_api import SimConfig, Simulator, serve
 from korsync.sync.streams import SyncOptions, run_streams
 

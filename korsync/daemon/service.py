@@ -1,58 +1,47 @@
-"""The daemon behind ``korsync run``: APScheduler jobs per stream, the process's lifecycle under
-systemd, and what each run leaves in the metrics and ``STATUS=``. ``serve`` takes the settings,
-the engine and the CLI's factories (``Wiring``); it refuses a second daemon on a SQLite file,
-waits for the database with capped exponential backoff (saying so in the log and in
-``STATUS=``), sends ``READY=1`` once the schema is current, then runs one interval job per
-stream (``max_instances=1``, coalescing, a misfire grace of an hour or one interval, a little
-jitter; the first run when the stream's last success is an interval old, so a stale catalogue is
-refreshed at start-up). Each job takes the stream's advisory lock on PostgreSQL (skipping the
-run if another daemon holds it) and calls ``run_streams``. The main thread sleeps on signals,
-pings the watchdog while a heartbeat job proves the scheduler alive, and reloads the settings on
-SIGHUP. SIGTERM/SIGINT stop new requests at once, wait up to ``STOP_GRACE_S`` for the page in
-flight to commit, and return 0; a run still busy after that is abandoned — the process ends, so
-the database rolls back its open transaction and the next run of the stream marks it
+"""The ``korsync run`` process under systemd: ``serve`` takes the settings, the engine and the
+CLI's factories (``Wiring``); it refuses a second daemon on a SQLite file, waits for the database
+with capped exponential backoff (saying so in the log and in ``STATUS=``), sends ``READY=1`` once
+the schema is current, then starts the schedule. The main thread sleeps on signals, pings the
+watchdog while the heartbeat proves the scheduler alive, and reloads the settings on SIGHUP.
+SIGTERM/SIGINT stop new requests at once, wait up to ``STOP_GRACE_S`` for the page in flight to
+commit, and return 0; a run still busy after that is abandoned — the process ends, so the
+database rolls back its open transaction and the next run of the stream marks it
 ``interrupted``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
-import math
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from korsync import systemd
 from korsync.api.client import ApiClient
 from korsync.config import Settings, SettingsError
-from korsync.daemon_jobs import JobRunner, first_line
-from korsync.db import SchemaError, check_schema, make_engine
-from korsync.locks import DaemonLockError, sqlite_daemon_lock
-from korsync.metrics import Metrics
-from korsync.observability import configure_logging_for
-from korsync.signals import Signals
+from korsync.daemon import systemd
+from korsync.daemon.jobs import JobRunner, first_line
+from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
+from korsync.daemon.metrics import Metrics
+from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, trigger
+from korsync.daemon.signals import Signals
+from korsync.daemon.transport import DaemonTransport
+from korsync.db.engine import make_engine
+from korsync.db.migrate import SchemaError, check_schema
+from korsync.logs import configure_logging_for
 from korsync.status import read_stream
-from korsync.sync.streams import STREAMS, SyncOptions
-from korsync.transport import DaemonTransport
+from korsync.sync.streams import STREAMS, SyncOptions, intervals
 
 log = logging.getLogger("korsync.scheduler")
 
 STOP_GRACE_S = 8.0  # SIGTERM to exit stays under 10 s
-HEARTBEAT_S = 5.0  # the scheduler counts as alive while this job keeps running
-PG_CONNECT = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
-              "keepalives_interval": 10, "keepalives_count": 3}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,84 +56,6 @@ class Wiring:
     make_options: Callable[[Settings], SyncOptions]
 
 
-def intervals(settings: Settings, streams: Sequence[str] = ()) -> dict[str, float]:
-    """Seconds between runs of each stream (default: all), in ``STREAMS`` order."""
-    by_name = {
-        "catalogue": settings.catalogue_interval,
-        "orders": settings.orders_interval,
-        "reconcile": settings.reconcile_interval,
-        "documents": settings.documents_interval,
-        "reservations": settings.reservations_interval,
-    }
-    return {name: by_name[name] for name in STREAMS if not streams or name in streams}
-
-
-def trigger(interval: float) -> IntervalTrigger:
-    """Every ``interval`` seconds, plus up to 10 % of it (at most 30 s) of random jitter."""
-    return IntervalTrigger(seconds=interval, jitter=min(30.0, interval / 10), timezone=dt.UTC)
-
-
-def job_options(name: str, interval: float, first_run: dt.datetime) -> dict[str, Any]:
-    """The ``add_job`` keywords of one stream's job."""
-    return {
-        "trigger": trigger(interval),
-        "id": name,
-        "name": f"sync {name}",
-        "args": (name,),
-        "max_instances": 1,
-        "coalesce": True,
-        # Runs are idempotent and incremental: a late turn (a busy worker, a suspended machine)
-        # is still worth running, up to an hour or one interval late; coalescing folds the rest.
-        "misfire_grace_time": max(3600, math.ceil(interval)),
-        "next_run_time": first_run,
-        "replace_existing": True,
-    }
-
-
-def first_run(last_success: dt.datetime | None, interval: float, now: dt.datetime) -> dt.datetime:
-    """Now if the stream never succeeded or its last success is an interval old, else then."""
-    if last_success is None:
-        return now
-    return max(now, last_success + dt.timedelta(seconds=interval))
-
-
-def build_scheduler(
-    settings: Settings,
-    job: Callable[[str], None],
-    last_success: dict[str, dt.datetime | None],
-    *,
-    workers: int,
-    heartbeat: Callable[[], None] | None = None,
-    streams: Sequence[str] = (),
-) -> BackgroundScheduler:
-    """A scheduler (not started) with one job per stream (default: all) and the heartbeat."""
-    scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(workers), "heartbeat": ThreadPoolExecutor(1)},
-        timezone=dt.UTC,
-    )
-    now = dt.datetime.now(dt.UTC)
-    for index, (name, interval) in enumerate(intervals(settings, streams).items()):
-        # A tenth of a second apart, so at start-up the catalogue goes first.
-        when = first_run(last_success.get(name), interval, now) + dt.timedelta(seconds=index / 10)
-        scheduler.add_job(job, **job_options(name, interval, when))
-    if heartbeat is not None:
-        scheduler.add_job(
-            heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", executor="heartbeat",
-            max_instances=1, coalesce=True, misfire_grace_time=None,
-        )  # fmt: skip
-    return scheduler
-
-
-def _limit_connects(engine: Engine) -> None:
-    """PostgreSQL connections that give up connecting after 10 s and notice a dead peer."""
-    if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "do_connect")
-        def _options(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-            for key, value in PG_CONNECT.items():
-                params.setdefault(key, value)
-
-
 class Daemon:
     """One ``korsync run`` process; see the module docstring."""
 
@@ -157,7 +68,6 @@ class Daemon:
         self.stopping = threading.Event()
         self.abandoned = False
         self._beat = time.monotonic()
-        _limit_connects(engine)
         self.jobs = JobRunner(engine, self.metrics, self.stopping, self._client_runtime(settings))
 
     def _client_runtime(self, settings: Settings) -> tuple[ApiClient, SyncOptions]:

@@ -1,10 +1,10 @@
-"""The backfill: re-walk orders created in a range by ``createdAt`` slices fetched concurrently.
+"""A backfill's plan and its walkers: the range split into ``createdAt`` slices, each walked
+from its checkpoint by one of this process's walker threads.
 
 The plan (range and slice count) and each slice's checkpoint live in ``sync_state`` under the
 stream ``backfill``, committed with the rows of each page, so re-running an interrupted
 backfill with the same range continues where each slice stopped. Re-reading is idempotent
-(upserts). The incremental watermark is never moved backwards; a complete backfill of all
-history may move it forwards.
+(upserts).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.sync import state
-from korsync.sync.backfill_procs import OpenWorker, walk_in_processes
 from korsync.sync.order_rows import order_rows
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time
 from korsync.sync.prefetch import prefetch
@@ -29,7 +28,7 @@ from korsync.sync.runner import StreamRun, map_page, utcnow
 from korsync.sync.values import timestamp
 
 log = logging.getLogger("korsync.sync")
-Progress = Callable[[int], None]
+Progress = Callable[[int], None]  # told how many orders each page brought
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,66 +189,11 @@ class Backfill:
             future.result()
 
 
-def sync_backfill(
-    client: ApiClient,
-    sessions: sessionmaker[Session],
-    options: OrdersOptions,
-    *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    workers: int = 4,
-    slices: int | None = None,
-    progress: Callable[[int], Progress] | None = None,
-    processes: int = 1,
-    open_worker: OpenWorker | None = None,
-) -> StreamRun:
-    """Backfill ``[since, until)``; ``progress(total)`` returns a per-page callback.
-
-    With ``processes`` > 1 (PostgreSQL only; SQLite has one writer) this process and
-    ``processes - 1`` worker processes, each opening its own client and sessions with
-    ``open_worker``, share the slices and the ``workers`` out between them.
-    """
-    started = utcnow()
-    if processes > 1 and (open_worker is None or _is_sqlite(sessions)):
-        raise ValueError("several processes need open_worker and a database other than SQLite")
-    backfill = Backfill(client, sessions, -(-workers // processes), options)
-    planned, total, full = backfill.plan(since, until, slices or workers * 4)
-    advance = progress(total) if progress else (lambda _n: None)
-    with StreamRun(sessions, "backfill", "backfill") as run:
-        run.details = {
-            "since": api_time(planned[0].start),
-            "until": api_time(planned[-1].end),
-            "orders": total,
-        }
-        if processes > 1 and open_worker is not None:
-            walk_in_processes(backfill, planned, run, advance, open_worker, processes)
-        else:
-            numbers, lock = iter(range(len(planned))), threading.Lock()
-
-            def take() -> int | None:
-                with lock:
-                    return next(numbers, None)
-
-            backfill.walk_all(planned, take, run, advance)
-        with run.transaction() as session:
-            state.delete_scopes(session, "backfill", "slice:")
-            state.save(session, "backfill", cursor={"finished": api_time(utcnow())})
-            if full and backfill.max_seen is not None:
-                _advance_watermark(session, min(backfill.max_seen, started - options.safety_margin))
-    return run
-
-
-def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
+def is_sqlite(sessions: sessionmaker[Session]) -> bool:
     return bool(sessions.kw["bind"].dialect.name == "sqlite")
 
 
 def _walkers(sessions: sessionmaker[Session], workers: int) -> int:
     """Slices walked at once. SQLite has one writer: two walkers keep it busy (one writes while
     the other maps, each with its next page being read), more would only hold pages in memory."""
-    return min(workers, 2) if _is_sqlite(sessions) else workers
-
-
-def _advance_watermark(session: Session, candidate: dt.datetime) -> None:
-    current = state.watermark(session, "orders")
-    if current is None or candidate > current:
-        state.save(session, "orders", watermark=candidate)
+    return min(workers, 2) if is_sqlite(sessions) else workers

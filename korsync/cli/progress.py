@@ -11,8 +11,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from korsync.sync.backfill.walker import Progress
+
 log = logging.getLogger("korsync")
-Progress = Callable[[int], None]
 
 
 @contextmanager

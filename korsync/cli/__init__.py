@@ -1,0 +1,13 @@
+"""The ``korsync`` command line: ``main`` is the console script; ``app`` holds the group and what
+the commands share, ``options`` turns settings into the parts' options, and the commands live in
+``commands`` and ``db_commands``."""
+
+from korsync.cli.app import main
+from korsync.cli.commands import backfill, demo_command, run, status, sync
+from korsync.cli.db_commands import db
+from korsync.fake_api.command import fake_api
+
+for command in (db, status, sync, backfill, demo_command, fake_api, run):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,183 @@
+"""The commands that move data or report on it: ``sync`` (one pass), ``backfill``, ``run`` (the
+daemon), ``status`` and ``demo``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from korsync import status as status_report
+from korsync.api.client import ApiClient
+from korsync.cli import demo
+from korsync.cli.app import engine_for, fail, migrated_sessions, settings_of, settings_source
+from korsync.cli.options import (
+    backfill_share,
+    backfill_worker,
+    build_client,
+    client_options,
+    daemon_client,
+    sync_options,
+)
+from korsync.cli.progress import progress_reporter
+from korsync.config import SettingsError, load_settings
+from korsync.daemon import service
+from korsync.sync.backfill import sync_backfill
+from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
+
+
+def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--stream NAME`` (repeatable), one of the streams korsync knows."""
+    return click.option(
+        "--stream", "streams", multiple=True, type=click.Choice(list(STREAMS)), help=help_text
+    )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each stream's watermark, last run, last success and last error.
+
+    Exits 1 when a stream's latest run failed or a stream is stale (no success for
+    KORSYNC_STALE_FACTOR times its interval), so it can back a health check.
+    """
+    settings = settings_of(ctx)
+    with engine_for(settings) as engine:
+        report = status_report.collect(engine, stale_after=status_report.stale_thresholds(settings))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        click.echo(status_report.render(report))
+    if report.unhealthy:
+        sys.exit(1)
+
+
+def print_outcomes(outcomes: list[StreamOutcome]) -> None:
+    """One line per stream: what it did, or why it failed."""
+    for outcome in outcomes:
+        if outcome.run is not None:
+            looked_at = json.dumps(outcome.run.details, default=str, ensure_ascii=False)
+            click.echo(f"{outcome.name}: {outcome.run.summary()}; {looked_at}")
+        else:
+            click.echo(f"{outcome.name}: FAILED: {outcome.error}", err=True)
+
+
+@click.command()
+@stream_option("Run only this stream (repeatable). Default: all.")
+@click.pass_context
+def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
+    """One pass of the named streams (default: all); exit 0 only if every one succeeded."""
+    settings = settings_of(ctx)
+    try:
+        client = build_client(settings)
+    except SettingsError as exc:
+        fail(str(exc))
+    with engine_for(settings) as engine, client:
+        outcomes = run_streams(client, migrated_sessions(engine), sync_options(settings), streams)
+    print_outcomes(outcomes)
+    if not all(outcome.ok for outcome in outcomes):
+        sys.exit(1)
+
+
+def _date(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+@click.command()
+@click.option("--since", help="First createdAt to include (ISO date or date-time, UTC).")
+@click.option("--until", help="createdAt to stop before (default: now).")
+@click.option(
+    "--workers",
+    type=int,
+    help="Slices walked at once (default KORSYNC_MAX_CONCURRENCY; at most 2 on SQLite, which has"
+    " one writer); each reads its next page while writing the current one.",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes sharing the slices, the workers, the rate limit and the requests in flight"
+    " (PostgreSQL; SQLite stays at 1). One Python process keeps about one core busy: use up to"
+    " the cores the machine can spare.",
+)
+@click.pass_context
+def backfill(
+    ctx: click.Context, since: str | None, until: str | None, workers: int | None, processes: int
+) -> None:
+    """Re-walk orders created in a range, in concurrent createdAt slices; resumable."""
+    settings = settings_of(ctx)
+    env_file, overrides = settings_source(ctx)
+    if settings.sqlalchemy_url.get_backend_name() == "sqlite":
+        processes = 1  # one writer: more processes would only queue for it
+    try:
+        start, end = _date(since), _date(until)
+        client = ApiClient(backfill_share(settings, processes))
+    except (SettingsError, ValueError) as exc:
+        fail(str(exc))
+    workers = workers or settings.max_concurrency
+    with engine_for(settings) as engine, client, progress_reporter() as progress:
+        sessions = migrated_sessions(engine)
+        options = sync_options(settings).orders
+        try:
+            run = sync_backfill(
+                client,
+                sessions,
+                options,
+                since=start,
+                until=end,
+                workers=workers,
+                progress=progress,
+                processes=processes,
+                open_worker=functools.partial(backfill_worker, env_file, overrides, processes),
+            )
+        except Exception as exc:
+            fail(f"backfill failed (re-run to resume): {type(exc).__name__}: {exc}", code=1)
+    click.echo(f"backfill: {run.summary()}")
+
+
+@click.command("demo")
+@click.option("--orders", default=2000, show_default=True, help="Orders the simulator holds.")
+@click.option("--seed", default=1, show_default=True)
+@click.pass_context
+def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
+    """Start the simulator, migrate the database, sync every stream, and show the result."""
+    settings = settings_of(ctx)
+    with engine_for(settings) as engine:
+        ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
+    if not ok:
+        sys.exit(1)
+
+
+@click.command()
+@stream_option("Schedule only this stream (repeatable). Default: all.")
+@click.pass_context
+def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
+    """Keep the mirror fresh: each stream on its own schedule until SIGTERM or SIGINT.
+
+    Speaks systemd's notify protocol (READY, WATCHDOG, STATUS); SIGHUP reloads the settings.
+    See deploy/README.md.
+    """
+    settings = settings_of(ctx)
+    env_file, overrides = settings_source(ctx)
+    try:
+        client_options(settings)
+    except SettingsError as exc:
+        fail(str(exc))
+    wiring = service.Wiring(
+        load_settings=lambda: load_settings(env_file, **overrides),
+        make_client=daemon_client,
+        make_options=sync_options,
+    )
+    with engine_for(settings) as engine:
+        code = service.serve(settings, engine, wiring, streams)
+    sys.exit(code)

@@ -1,0 +1,97 @@
+"""From settings to the options korsync's parts take: the API client's (whole, a backfill
+process's share, the daemon's), each stream's, and a backfill worker process's own client and
+sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from korsync.api.client import ApiClient, ClientOptions
+from korsync.cli.memory import tune_malloc
+from korsync.config import Settings, load_settings
+from korsync.db.engine import make_engine, make_session_factory
+from korsync.logs import configure_logging_for
+from korsync.pii import PiiPolicy
+from korsync.sync.orders import OrdersOptions
+from korsync.sync.streams import SyncOptions
+
+
+def client_options(settings: Settings, **overrides: Any) -> ClientOptions:
+    """The API client options the settings describe; ``SettingsError`` without credentials."""
+    settings.require_api_auth()
+    fields: dict[str, Any] = dict(
+        base_url=settings.api_url,
+        token=settings.api_token.get_secret_value() if settings.api_token else None,
+        client_id=None if settings.api_token else settings.client_id,
+        client_secret=(
+            settings.client_secret.get_secret_value()
+            if settings.client_secret and not settings.api_token
+            else None
+        ),
+        token_url=None if settings.api_token else settings.token_url,
+        language=settings.language,
+        timeout_s=settings.http_timeout,
+        rate_limit_per_s=settings.rate_limit,
+        max_concurrency=settings.max_concurrency,
+        max_attempts=settings.max_attempts,
+        deadline_s=settings.retry_deadline,
+    )
+    return ClientOptions(**{**fields, **overrides})
+
+
+def build_client(settings: Settings) -> ApiClient:
+    """The API client the settings describe (credentials required)."""
+    return ApiClient(client_options(settings))
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def sync_options(settings: Settings) -> SyncOptions:
+    """Per-stream options from the settings."""
+    orders = OrdersOptions(
+        overlap=dt.timedelta(seconds=settings.overlap_seconds),
+        safety_margin=dt.timedelta(seconds=settings.safety_margin_seconds),
+        reconcile_days=settings.reconcile_days,
+        pii=PiiPolicy(settings.pii, key=_secret(settings.pii_key).encode()),
+    )
+    return SyncOptions(orders=orders, documents_per_run=settings.documents_per_run)
+
+
+def backfill_share(settings: Settings, processes: int) -> ClientOptions:
+    """Client options for one of ``processes`` backfill processes: its share of the rate limit
+    and of the requests in flight, so that together they keep to the settings."""
+    return client_options(
+        settings,
+        rate_limit_per_s=settings.rate_limit / processes,
+        max_concurrency=-(-settings.max_concurrency // processes),
+    )
+
+
+@contextmanager
+def backfill_worker(
+    env_file: str | None, overrides: dict[str, Any], processes: int
+) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
+    """A backfill worker process's client and sessions, from the same settings."""
+    tune_malloc()
+    settings = load_settings(env_file, **overrides)
+    configure_logging_for(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with ApiClient(backfill_share(settings, processes)) as client:
+            yield client, make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def daemon_client(settings: Settings, transport: httpx.BaseTransport) -> ApiClient:
+    """The settings' client on the daemon's transport, which applies the rate limit itself."""
+    return ApiClient(client_options(settings, rate_limit_per_s=None), transport=transport)

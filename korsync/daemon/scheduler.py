@@ -1,0 +1,76 @@
+"""The daemon's schedule: one APScheduler interval job per stream (``max_instances=1``,
+coalescing, a misfire grace of an hour or one interval, a little jitter; the first run when the
+stream's last success is an interval old, so a stale catalogue is refreshed at start-up) and a
+heartbeat job whose beats prove the scheduler alive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from korsync.config import Settings
+from korsync.sync.streams import intervals
+
+HEARTBEAT_S = 5.0  # the scheduler counts as alive while this job keeps running
+
+
+def trigger(interval: float) -> IntervalTrigger:
+    """Every ``interval`` seconds, plus up to 10 % of it (at most 30 s) of random jitter."""
+    return IntervalTrigger(seconds=interval, jitter=min(30.0, interval / 10), timezone=dt.UTC)
+
+
+def job_options(name: str, interval: float, first_run: dt.datetime) -> dict[str, Any]:
+    """The ``add_job`` keywords of one stream's job."""
+    return {
+        "trigger": trigger(interval),
+        "id": name,
+        "name": f"sync {name}",
+        "args": (name,),
+        "max_instances": 1,
+        "coalesce": True,
+        # Runs are idempotent and incremental: a late turn (a busy worker, a suspended machine)
+        # is still worth running, up to an hour or one interval late; coalescing folds the rest.
+        "misfire_grace_time": max(3600, math.ceil(interval)),
+        "next_run_time": first_run,
+        "replace_existing": True,
+    }
+
+
+def first_run(last_success: dt.datetime | None, interval: float, now: dt.datetime) -> dt.datetime:
+    """Now if the stream never succeeded or its last success is an interval old, else then."""
+    if last_success is None:
+        return now
+    return max(now, last_success + dt.timedelta(seconds=interval))
+
+
+def build_scheduler(
+    settings: Settings,
+    job: Callable[[str], None],
+    last_success: dict[str, dt.datetime | None],
+    *,
+    workers: int,
+    heartbeat: Callable[[], None] | None = None,
+    streams: Sequence[str] = (),
+) -> BackgroundScheduler:
+    """A scheduler (not started) with one job per stream (default: all) and the heartbeat."""
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(workers), "heartbeat": ThreadPoolExecutor(1)},
+        timezone=dt.UTC,
+    )
+    now = dt.datetime.now(dt.UTC)
+    for index, (name, interval) in enumerate(intervals(settings, streams).items()):
+        # A tenth of a second apart, so at start-up the catalogue goes first.
+        when = first_run(last_success.get(name), interval, now) + dt.timedelta(seconds=index / 10)
+        scheduler.add_job(job, **job_options(name, interval, when))
+    if heartbeat is not None:
+        scheduler.add_job(
+            heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", executor="heartbeat",
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )  # fmt: skip
+    return scheduler
