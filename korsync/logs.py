@@ -26,8 +26,9 @@ MASK = "[redacted]"
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 # syslog priorities by logging level, highest first (critical, error, warning, info, debug)
 _PRIORITY = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
-# httpx logs every request; APScheduler's warnings about skipped turns are the daemon's to tell.
-_QUIET = {"httpx": logging.WARNING, "apscheduler": logging.ERROR}
+# httpx logs every request; APScheduler's warnings about skipped turns are the daemon's to tell;
+# Alembic's INFO lines narrate each migration step that `korsync db upgrade` sums up in one line.
+_QUIET = {"httpx": logging.WARNING, "apscheduler": logging.ERROR, "alembic": logging.WARNING}
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
