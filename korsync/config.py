@@ -41,6 +41,8 @@ def normalize_database_url(value: str) -> URL:
     if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
         # korsync hands psycopg its batches as jsonb parameters (korsync.db.upsert)
         raise ValueError("PostgreSQL is reached through psycopg 3: use postgresql:// URLs")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"korsync mirrors into PostgreSQL or SQLite, not {url.get_backend_name()}")
     try:
         url.get_dialect()
     except NoSuchModuleError as exc:
@@ -165,7 +167,7 @@ def load_settings(env_file: str | Path | None = None, **overrides: Any) -> Setti
     """Build the settings, turning validation errors into one ``SettingsError`` line."""
     env_file = env_file or os.environ.get(f"{ENV_PREFIX}ENV_FILE")
     if env_file is not None and not Path(env_file).is_file():
-        raise SettingsError(f"KORSYNC_ENV_FILE: no such file: {env_file}")
+        raise SettingsError(f"env file (--env-file or KORSYNC_ENV_FILE) not found: {env_file}")
     try:
         return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:

@@ -13,6 +13,7 @@ import dataclasses
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -49,9 +50,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 @contextmanager
-def engine_for(settings: Settings) -> Iterator[Engine]:
-    """An engine for the configured database, disposed afterwards."""
-    engine = make_engine(settings.sqlalchemy_url)
+def engine_for(settings: Settings, *, create: bool = False) -> Iterator[Engine]:
+    """An engine for the configured database, disposed afterwards. Unless ``create``, a SQLite
+    file that does not exist is an error rather than a new empty file."""
+    url = settings.sqlalchemy_url
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if not create and path and path != ":memory:" and not Path(path).exists():
+        fail(f"no database at {path}: run 'korsync db upgrade' first")
+    engine = make_engine(url)
     try:
         yield engine
     except OperationalError as exc:
@@ -78,12 +84,17 @@ def settings_of(ctx: click.Context) -> Settings:
     return settings
 
 
-def migrated_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on ``engine``, after checking its schema is current."""
+def require_schema(engine: Engine) -> None:
+    """Exit (status 2) unless the database is migrated to the schema this korsync needs."""
     try:
         check_schema(engine)
     except SchemaError as exc:
         fail(str(exc))
+
+
+def migrated_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``, after checking its schema is current."""
+    require_schema(engine)
     return make_session_factory(engine)
 
 

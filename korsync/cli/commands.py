@@ -15,7 +15,14 @@ import click
 from korsync import status as status_report
 from korsync.api.client import ApiClient
 from korsync.cli import demo
-from korsync.cli.app import engine_for, fail, migrated_sessions, settings_of, settings_source
+from korsync.cli.app import (
+    engine_for,
+    fail,
+    migrated_sessions,
+    require_schema,
+    settings_of,
+    settings_source,
+)
 from korsync.cli.options import (
     backfill_share,
     backfill_worker,
@@ -49,6 +56,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """
     settings = settings_of(ctx)
     with engine_for(settings) as engine:
+        require_schema(engine)
         report = status_report.collect(engine, stale_after=status_report.stale_thresholds(settings))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
@@ -152,7 +160,7 @@ def backfill(
 def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
     """Start the simulator, migrate the database, sync every stream, and show the result."""
     settings = settings_of(ctx)
-    with engine_for(settings) as engine:
+    with engine_for(settings, create=True) as engine:
         ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
     if not ok:
         sys.exit(1)
@@ -178,6 +186,6 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
         make_client=daemon_client,
         make_options=sync_options,
     )
-    with engine_for(settings) as engine:
+    with engine_for(settings, create=True) as engine:  # the daemon waits for its migration
         code = service.serve(settings, engine, wiring, streams)
     sys.exit(code)

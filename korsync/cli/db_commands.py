@@ -9,7 +9,7 @@ import click
 from korsync.cli.app import engine_for, fail, settings_of
 from korsync.db import schema_docs
 from korsync.db.migrate import upgrade_to_head
-from korsync.db.roles import grant_reader
+from korsync.db.roles import check_role_name, grant_reader
 from korsync.models import metadata
 
 
@@ -23,7 +23,7 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Create or migrate the mirror's tables to the newest revision."""
     settings = settings_of(ctx)
-    with engine_for(settings) as engine:
+    with engine_for(settings, create=True) as engine:
         upgrade_to_head(engine)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
     click.echo(f"database {where} is at the newest schema revision")
@@ -46,6 +46,10 @@ def db_docs(output: str) -> None:
 @click.pass_context
 def db_grant_reader(ctx: click.Context, role: str) -> None:
     """Give ROLE read-only access to every table and view, including future ones (PostgreSQL)."""
+    try:
+        check_role_name(role)
+    except ValueError as exc:
+        fail(str(exc))
     settings = settings_of(ctx)
     with engine_for(settings) as engine, engine.begin() as connection:
         try:
@@ -53,3 +57,4 @@ def db_grant_reader(ctx: click.Context, role: str) -> None:
         except ValueError as exc:
             fail(str(exc))
     click.echo(f"{role} can read every table and view in schema {schema}, now and after upgrades")
+    click.echo(f"{role} cannot log in itself: give it to a login with GRANT {role} TO <login>;")

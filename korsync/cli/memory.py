@@ -1,19 +1,10 @@
-"""Keeping a long run's resident memory down: how glibc's malloc may hold on to freed memory.
-
-Two settings, made at every command's start and in each backfill worker process:
-
-- At most two malloc arenas per process. glibc gives each thread that allocates concurrently
-  an arena of its own (up to eight per core) and keeps the memory freed in it; a backfill's
-  walker and fetch threads each pass through response bodies and parameter buffers of a few
-  hundred KB. 100,000 orders with eight walkers: 281 MB with the default, 247 MB with two.
-- A fixed mmap threshold of 128 KB. By default glibc raises the threshold to the size of any
-  mapped block that is freed, after which such buffers come from the heap, whose freed space
-  is fragmented and rarely returned: the resident size crept up all run long. Fixed, every
-  large buffer is mapped, and unmapped when freed: 30,000 orders at 100 ms went from 242 MB
-  (still growing) to 222 MB, flat, at the same speed.
-
-Python's own small objects are unaffected (they come from its own allocator). On C libraries
-other than glibc this does nothing.
+"""How glibc's malloc may hold on to a long run's freed memory, set at every command's start and
+in each backfill worker: at most two arenas per process (glibc otherwise gives each thread that
+allocates concurrently an arena of its own and keeps what is freed in it), and a fixed 128 KB
+mmap threshold (otherwise glibc raises it after the first large buffer is freed, and response
+bodies then come from a fragmenting heap that is rarely returned). Python's small objects use
+their own allocator; on C libraries other than glibc this does nothing. The measurements behind
+both settings are in bench/README.md.
 """
 
 from __future__ import annotations

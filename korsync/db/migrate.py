@@ -45,8 +45,9 @@ def check_schema(engine: Engine) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
+    if current is None:
+        raise SchemaError("database holds no korsync schema yet: run 'korsync db upgrade'")
     if current != head:
-        found = current or "no korsync schema"
         raise SchemaError(
-            f"database schema is {found}, korsync needs {head}: run 'korsync db upgrade'"
+            f"database schema is {current}, korsync needs {head}: run 'korsync db upgrade'"
         )

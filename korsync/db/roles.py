@@ -7,12 +7,29 @@ runs ``korsync db upgrade``); ``deploy/postgres/roles.sql`` is the same as plain
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Connection, text
+
+# An unquoted PostgreSQL identifier as it is stored (folded to lower case), at most 63 bytes.
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
+
+
+def check_role_name(role: str) -> None:
+    """Raise ``ValueError`` unless ``role`` is a plain lower-case identifier PostgreSQL allows."""
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValueError(
+            f"role name {role[:70]!r} refused: use 1 to 63 lower-case letters, digits, _ or $,"
+            " not starting with a digit"
+        )
+    if role.startswith("pg_"):
+        raise ValueError(f"role name {role!r} refused: names starting with pg_ are reserved")
 
 
 def grant_reader(connection: Connection, role: str) -> str:
     """Create ``role`` (NOLOGIN) unless it exists and give it read-only access; returns the
     schema granted. Objects created later by the current role are readable too."""
+    check_role_name(role)
     if connection.dialect.name != "postgresql":
         raise ValueError("reader roles are a PostgreSQL feature; SQLite has no roles")
     quote = connection.dialect.identifier_preparer.quote

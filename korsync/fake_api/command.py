@@ -8,6 +8,7 @@ reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from types import FrameType
 
@@ -126,6 +127,11 @@ def fake_api(
                 pass
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # the address is taken or not ours: one line, not a traceback
+        click.echo(
+            f"korsync fake-api: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True
+        )
+        sys.exit(1)
     finally:
         signal.signal(signal.SIGTERM, previous)
     click.echo("stopped")
