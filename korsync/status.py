@@ -71,18 +71,40 @@ class StatusReport:
         return [s.stream for s in self.streams if s.stale]
 
     @property
+    def never_synced(self) -> bool:
+        """No run of any stream has succeeded yet: the mirror is empty, not healthy."""
+        return all(s.last_success_at is None for s in self.streams)
+
+    @property
     def unhealthy(self) -> bool:
-        """Whether a health check should fail: a stream is failing or stale."""
-        return bool(self.failing or self.stale)
+        """Whether a health check should fail: never synced, or a stream is failing or stale."""
+        return bool(self.never_synced or self.failing or self.stale)
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON values; timestamps in ISO 8601 (``2026-03-01T12:00:00+00:00``)."""
         return {
-            "streams": [dataclasses.asdict(s) for s in self.streams],
+            "streams": [_json_ready(dataclasses.asdict(s)) for s in self.streams],
             "row_counts": self.row_counts,
             "rejected_records": self.rejected,
+            "never_synced": self.never_synced,
             "failing": self.failing,
             "stale": self.stale,
         }
+
+
+def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in values.items()}
+
+
+def duration(seconds: float) -> str:
+    """A lag or age as people read it: ``42s``, ``5m30s``, ``3h12m``, ``2d4h``."""
+    whole = max(0, round(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
+    return "".join(f"{n}{unit}" for n, unit in parts[first : first + 2] if n or first == 3)
 
 
 def collect(
@@ -167,7 +189,7 @@ def render(report: StatusReport) -> str:
         (
             s.stream,
             _when(s.watermark),
-            f"{s.lag_seconds:.0f}s" if s.lag_seconds is not None else "-",
+            duration(s.lag_seconds) if s.lag_seconds is not None else "-",
             f"{s.last_status or '-'} {_when(s.last_started_at)}",
             _when(s.last_success_at),
             _health(s),
@@ -176,6 +198,8 @@ def render(report: StatusReport) -> str:
         for s in report.streams
     ]
     lines = _table(rows) if report.streams else ["no sync has run yet"]
+    if report.never_synced:
+        lines.append("unhealthy: no stream has synced successfully yet (run 'korsync sync')")
     lines += [
         "",
         *_table([("table", "rows"), *((t, str(n)) for t, n in report.row_counts.items())]),

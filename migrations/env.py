@@ -1,7 +1,8 @@
 """Alembic environment: korsync's models are the target; the URL comes from korsync's settings.
 
 A caller that already holds a connection (``korsync db upgrade``, the tests) passes it in
-``config.attributes["connection"]``. SQLite runs in batch mode so ALTERs work there too.
+``config.attributes["connection"]``; offline (``--sql``) the caller may pass the URL whose
+dialect to write SQL for in ``config.attributes["url"]``. SQLite runs in batch mode so ALTERs work there too.
 """
 
 from logging.config import fileConfig
@@ -48,8 +49,9 @@ def _configure(connection: Connection) -> None:
 
 
 def run_offline() -> None:
+    """SQL text for a database of the URL's dialect (``korsync db upgrade --sql`` passes it)."""
     context.configure(
-        url=load_settings().sqlalchemy_url,
+        url=config.attributes.get("url") or load_settings().sqlalchemy_url,
         target_metadata=metadata,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},

@@ -51,15 +51,15 @@ def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show each stream's watermark, last run, last success and last error.
 
-    Exits 1 when a stream's latest run failed or a stream is stale (no success for
-    KORSYNC_STALE_FACTOR times its interval), so it can back a health check.
+    Exits 1 when no stream ever synced, a stream's latest run failed, or a stream is stale
+    (no success for KORSYNC_STALE_FACTOR times its interval), so it can back a health check.
     """
     settings = settings_of(ctx)
     with engine_for(settings) as engine:
         require_schema(engine)
         report = status_report.collect(engine, stale_after=status_report.stale_thresholds(settings))
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, default=str))
+        click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         click.echo(status_report.render(report))
     if report.unhealthy:

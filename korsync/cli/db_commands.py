@@ -1,14 +1,24 @@
-"""``korsync db``: migrate the schema, write its docs, grant a read-only role."""
+"""``korsync db``: migrate the schema (or print its SQL), show and check its revision, write its
+docs, grant a read-only role."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
+from alembic.util import CommandError
 
 from korsync.cli.app import engine_for, fail, settings_of
 from korsync.db import schema_docs
-from korsync.db.migrate import upgrade_to_head
+from korsync.db.migrate import (
+    SchemaError,
+    current_revision,
+    head_revision,
+    pending_revisions,
+    upgrade_sql,
+    upgrade_to_head,
+)
 from korsync.db.roles import check_role_name, grant_reader
 from korsync.models import metadata
 
@@ -19,14 +29,70 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option(
+    "--sql",
+    "as_sql",
+    is_flag=True,
+    help="Print the SQL instead of running it, for review; connects to no database.",
+)
+@click.option(
+    "--from",
+    "since",
+    metavar="REVISION",
+    help="With --sql: the revision the database is at (default: an empty database).",
+)
 @click.pass_context
-def db_upgrade(ctx: click.Context) -> None:
+def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
     """Create or migrate the mirror's tables to the newest revision."""
     settings = settings_of(ctx)
+    if as_sql:
+        try:
+            upgrade_sql(settings.sqlalchemy_url, since, sys.stdout)
+        except CommandError as exc:
+            fail(f"--from {since}: {exc}")
+        return
+    if since:
+        fail("--from only goes with --sql")
     with engine_for(settings, create=True) as engine:
         upgrade_to_head(engine)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
     click.echo(f"database {where} is at the newest schema revision")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the database's schema revision and whether it is the newest."""
+    settings = settings_of(ctx)
+    with engine_for(settings) as engine:
+        current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        click.echo(f"no korsync schema yet; the newest revision is {head}")
+    elif current == head:
+        click.echo(f"{current} (newest)")
+    else:
+        click.echo(f"{current}; the newest revision is {head}: run 'korsync db upgrade'")
+
+
+@db.command("check")
+@click.pass_context
+def db_check(ctx: click.Context) -> None:
+    """Exit 1 when a migration is pending (naming each), 0 when the schema is the newest."""
+    settings = settings_of(ctx)
+    with engine_for(settings) as engine:
+        current = current_revision(engine)
+    try:
+        pending = pending_revisions(current)
+    except SchemaError as exc:
+        fail(str(exc), code=1)
+    if not pending:
+        click.echo(f"schema is up to date ({current})")
+        return
+    click.echo(f"{len(pending)} migration(s) pending; run 'korsync db upgrade':")
+    for revision, message in pending:
+        click.echo(f"  {revision}  {message}")
+    sys.exit(1)
 
 
 @db.command("docs")

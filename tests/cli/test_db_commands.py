@@ -1,0 +1,84 @@
+"""``korsync db current``, ``db check`` and ``db upgrade --sql``: where a database stands, a check
+that fails while a migration is pending, and the migration SQL for review without a database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from click.testing import CliRunner, Result
+
+from korsync.cli import main
+from korsync.db.engine import make_engine
+from korsync.db.migrate import alembic_config, head_revision, pending_revisions
+
+FIRST = "109c976561ff"  # the first revision: everything after it is pending on such a database
+
+
+def invoke(url: str, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--database-url", url, "db", *args])
+
+
+@pytest.fixture
+def behind(tmp_path: Path) -> str:
+    """A SQLite database migrated only to the first revision."""
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), FIRST)
+    engine.dispose()
+    return url
+
+
+def test_current_and_check_on_a_database_behind(behind: str) -> None:
+    """A database behind the code: ``current`` names both revisions, ``check`` exits 1 listing
+    each pending migration; after ``upgrade`` both say it is the newest and ``check`` exits 0."""
+    head = head_revision()
+    current = invoke(behind, "current")
+    assert current.exit_code == 0 and f"{FIRST}; the newest revision is {head}" in current.output
+    check = invoke(behind, "check")
+    assert check.exit_code == 1
+    pending = pending_revisions(FIRST)
+    assert len(pending) >= 1 and pending[-1][0] == head
+    assert f"{len(pending)} migration(s) pending" in check.output
+    for revision, _message in pending:
+        assert revision in check.output
+    assert invoke(behind, "upgrade").exit_code == 0
+    assert invoke(behind, "current").output.strip() == f"{head} (newest)"
+    check = invoke(behind, "check")
+    assert check.exit_code == 0 and "up to date" in check.output
+
+
+def test_check_on_an_empty_database_lists_every_migration(tmp_path: Path) -> None:
+    """Before any upgrade every revision is pending (an existing, empty SQLite file)."""
+    path = tmp_path / "empty.db"
+    make_engine(f"sqlite:///{path}").connect().close()
+    check = invoke(f"sqlite:///{path}", "check")
+    assert check.exit_code == 1
+    assert f"{len(pending_revisions(None))} migration(s) pending" in check.output
+    assert FIRST in check.output
+
+
+@pytest.mark.parametrize("url", ["sqlite:///{dir}/never.db", "postgresql://nobody@127.0.0.1:1/x"])
+def test_upgrade_sql_connects_to_no_database(url: str, tmp_path: Path) -> None:
+    """``--sql`` prints the dialect's DDL for every revision and touches no database (neither
+    a SQLite file is created nor an unreachable server asked)."""
+    result = invoke(url.format(dir=tmp_path), "upgrade", "--sql")
+    assert result.exit_code == 0, result.output
+    assert "CREATE TABLE orders" in result.output
+    assert f"Running upgrade  -> {FIRST}" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_upgrade_sql_from_a_revision_writes_only_what_follows(tmp_path: Path) -> None:
+    """``--from REV`` starts after that revision; an unknown revision is one line, exit 2;
+    ``--from`` without ``--sql`` is refused."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = invoke(url, "upgrade", "--sql", "--from", FIRST)
+    assert result.exit_code == 0
+    assert "CREATE TABLE orders" not in result.output
+    assert f"Running upgrade {FIRST} -> " in result.output
+    unknown = invoke(url, "upgrade", "--sql", "--from", "nope")
+    assert unknown.exit_code == 2 and unknown.output.startswith("korsync: --from nope")
+    assert invoke(url, "upgrade", "--from", FIRST).exit_code == 2
