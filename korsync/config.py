@@ -24,6 +24,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 ENV_PREFIX = "KORSYNC_"
 DEFAULT_API_URL = "https://api.korusticket.com"
+# An HMAC key shorter than this could be guessed by hashing candidate keys against known values.
+PII_KEY_MIN_BYTES = 16
+# Variables with korsync's prefix that are not settings: the env file's name, the test suite's.
+NOT_SETTINGS = {"KORSYNC_ENV_FILE", "KORSYNC_TEST_DATABASE_URL"}
 
 
 class SettingsError(Exception):
@@ -118,6 +122,21 @@ class Settings(BaseSettings):
         normalize_database_url(value)
         return value
 
+    @field_validator("api_token", "client_id", "client_secret", "token_url", "pii_key")
+    @classmethod
+    def _check_not_empty(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        shown = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if shown is not None and not shown.strip():
+            raise ValueError("is empty: give a value or leave the variable unset")
+        return value
+
+    @field_validator("pii_key")
+    @classmethod
+    def _check_pii_key_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < PII_KEY_MIN_BYTES:
+            raise ValueError(f"must be at least {PII_KEY_MIN_BYTES} bytes (a random secret)")
+        return value
+
     @field_validator("api_url", "token_url")
     @classmethod
     def _check_http_url(cls, value: str | None) -> str | None:
@@ -163,11 +182,20 @@ class Settings(BaseSettings):
             )
 
 
+def resolve_env_file(env_file: str | Path | None) -> Path | None:
+    """The env file to read (the option's, else ``KORSYNC_ENV_FILE``'s); ``SettingsError`` if
+    it does not exist."""
+    env_file = env_file or os.environ.get(f"{ENV_PREFIX}ENV_FILE")
+    if env_file is None:
+        return None
+    if not Path(env_file).is_file():
+        raise SettingsError(f"env file (--env-file or KORSYNC_ENV_FILE) not found: {env_file}")
+    return Path(env_file)
+
+
 def load_settings(env_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Build the settings, turning validation errors into one ``SettingsError`` line."""
-    env_file = env_file or os.environ.get(f"{ENV_PREFIX}ENV_FILE")
-    if env_file is not None and not Path(env_file).is_file():
-        raise SettingsError(f"env file (--env-file or KORSYNC_ENV_FILE) not found: {env_file}")
+    env_file = resolve_env_file(env_file)
     try:
         return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:

@@ -36,7 +36,8 @@ def test_plain_postgresql_url_uses_psycopg3(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("not a url", "KORSYNC_DATABASE_URL: not a database URL"),
-     ("oracle+nosuch://x/y", "KORSYNC_DATABASE_URL: unknown database driver"),
+     ("sqlite+nosuch:///x.db", "KORSYNC_DATABASE_URL: unknown database driver"),
+     ("oracle+nosuch://x/y", "KORSYNC_DATABASE_URL: korsync mirrors into PostgreSQL or SQLite"),
      ("postgresql+psycopg2://u@h/d", "KORSYNC_DATABASE_URL: PostgreSQL is reached through")],
 )  # fmt: skip
 def test_bad_database_url_names_the_setting(

@@ -10,8 +10,9 @@ that never repeats a secret.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,14 +27,17 @@ from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.logs import configure_logging_for, configure_logging_from_env
+from korsync.settings_origins import unknown_variables
+
+log = logging.getLogger("korsync")
 
 
 @dataclasses.dataclass
 class AppContext:
     """What the group's options said; settings are loaded on first use."""
 
-    env_file: str | None
-    overrides: dict[str, Any]
+    env_file: str | None = None
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     _settings: Settings | None = None
 
     @property
@@ -76,11 +80,20 @@ def settings_source(ctx: click.Context) -> tuple[str | None, dict[str, Any]]:
 
 def settings_of(ctx: click.Context) -> Settings:
     """The settings (logging set up from them, secrets masked), or exit naming the bad one."""
+    app = ctx.ensure_object(AppContext)
     try:
-        settings = (ctx.find_object(AppContext) or AppContext(None, {})).settings
+        settings = app.settings
     except SettingsError as exc:
         fail(str(exc))
     configure_logging_for(settings)
+    for variable, meant in unknown_variables(app.env_file):
+        hint = f"; did you mean {meant}?" if meant else ""
+        log.warning("%s is not a korsync setting and is ignored%s", variable, hint)
+    if "database_url" in app.overrides and settings.sqlalchemy_url.password:
+        log.warning(
+            "the password in --database-url is visible to every user in ps: set"
+            " KORSYNC_DATABASE_URL in the env file or a credential instead"
+        )
     return settings
 
 
@@ -96,6 +109,38 @@ def migrated_sessions(engine: Engine) -> sessionmaker[Session]:
     """Sessions on ``engine``, after checking its schema is current."""
     require_schema(engine)
     return make_session_factory(engine)
+
+
+def _env_file_given(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(AppContext).env_file = value
+
+
+def _database_url_given(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(AppContext).overrides["database_url"] = value
+
+
+def shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--env-file`` and ``--database-url`` after a command's name too (``korsync sync
+    --database-url …``), where they override the same options given before it."""
+    for option in (
+        click.option(
+            "--database-url",
+            expose_value=False,
+            callback=_database_url_given,
+            help="Overrides KORSYNC_DATABASE_URL.",
+        ),
+        click.option(
+            "--env-file",
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=_env_file_given,
+            help="Read KORSYNC_* settings from this file too.",
+        ),
+    ):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -22,6 +22,7 @@ from korsync.cli.app import (
     require_schema,
     settings_of,
     settings_source,
+    shared_options,
 )
 from korsync.cli.options import (
     backfill_share,
@@ -31,9 +32,11 @@ from korsync.cli.options import (
     daemon_client,
     sync_options,
 )
+from korsync.cli.params import MOMENT
 from korsync.cli.progress import progress_reporter
 from korsync.config import SettingsError, load_settings
 from korsync.daemon import service
+from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
 
@@ -46,6 +49,7 @@ def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 
 
 @click.command()
+@shared_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
@@ -77,6 +81,7 @@ def print_outcomes(outcomes: list[StreamOutcome]) -> None:
 
 
 @click.command()
+@shared_options
 @stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
@@ -93,19 +98,18 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-def _date(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 @click.command()
-@click.option("--since", help="First createdAt to include (ISO date or date-time, UTC).")
-@click.option("--until", help="createdAt to stop before (default: now).")
+@shared_options
+@click.option(
+    "--since",
+    type=MOMENT,
+    help="First createdAt to include: a date, a date-time (UTC without an offset) or a span"
+    " ago such as 30d. Default: the first order.",
+)
+@click.option("--until", type=MOMENT, help="createdAt to stop before (default: now).")
 @click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(1, 64),
     help="Slices walked at once (default KORSYNC_MAX_CONCURRENCY; at most 2 on SQLite, which has"
     " one writer); each reads its next page while writing the current one.",
 )
@@ -120,15 +124,20 @@ def _date(value: str | None) -> dt.datetime | None:
 )
 @click.pass_context
 def backfill(
-    ctx: click.Context, since: str | None, until: str | None, workers: int | None, processes: int
+    ctx: click.Context,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    workers: int | None,
+    processes: int,
 ) -> None:
     """Re-walk orders created in a range, in concurrent createdAt slices; resumable."""
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
         processes = 1  # one writer: more processes would only queue for it
+    if since is not None and until is not None and until <= since:
+        fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
     try:
-        start, end = _date(since), _date(until)
         client = ApiClient(backfill_share(settings, processes))
     except (SettingsError, ValueError) as exc:
         fail(str(exc))
@@ -141,8 +150,8 @@ def backfill(
                 client,
                 sessions,
                 options,
-                since=start,
-                until=end,
+                since=since,
+                until=until,
                 workers=workers,
                 progress=progress,
                 processes=processes,
@@ -154,6 +163,7 @@ def backfill(
 
 
 @click.command("demo")
+@shared_options
 @click.option("--orders", default=2000, show_default=True, help="Orders the simulator holds.")
 @click.option("--seed", default=1, show_default=True)
 @click.pass_context
@@ -167,6 +177,7 @@ def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
 
 
 @click.command()
+@shared_options
 @stream_option("Schedule only this stream (repeatable). Default: all.")
 @click.pass_context
 def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
@@ -189,3 +200,17 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
     with engine_for(settings, create=True) as engine:  # the daemon waits for its migration
         code = service.serve(settings, engine, wiring, streams)
     sys.exit(code)
+
+
+@click.command("config")
+@shared_options
+@click.pass_context
+def config_command(ctx: click.Context) -> None:
+    """Print the effective settings and where each came from; secrets are redacted."""
+    settings = settings_of(ctx)
+    env_file, overrides = settings_source(ctx)
+    found = origins(env_file, overrides)
+    rows = [(f"KORSYNC_{name.upper()}", shown(settings, name), found[name]) for name in found]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, value, origin in rows:
+        click.echo(f"{name.ljust(widths[0])}  {value.ljust(widths[1])}  {origin}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from alembic.util import CommandError
 
-from korsync.cli.app import engine_for, fail, settings_of
+from korsync.cli.app import engine_for, fail, settings_of, shared_options
 from korsync.db import schema_docs
 from korsync.db.migrate import (
     SchemaError,
@@ -29,6 +29,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@shared_options
 @click.option(
     "--sql",
     "as_sql",
@@ -60,6 +61,7 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
 
 
 @db.command("current")
+@shared_options
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Show the database's schema revision and whether it is the newest."""
@@ -76,6 +78,7 @@ def db_current(ctx: click.Context) -> None:
 
 
 @db.command("check")
+@shared_options
 @click.pass_context
 def db_check(ctx: click.Context) -> None:
     """Exit 1 when a migration is pending (naming each), 0 when the schema is the newest."""
@@ -108,6 +111,7 @@ def db_docs(output: str) -> None:
 
 
 @db.command("grant-reader")
+@shared_options
 @click.argument("role")
 @click.pass_context
 def db_grant_reader(ctx: click.Context, role: str) -> None:
