@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 from alembic.util import CommandError
@@ -113,18 +114,47 @@ def db_docs(output: str) -> None:
 @db.command("grant-reader")
 @shared_options
 @click.argument("role")
+@click.option(
+    "--login",
+    is_flag=True,
+    help="Let ROLE log in with a password, asked for (or read from --password-file).",
+)
+@click.option(
+    "--password-file",
+    type=click.File("r"),
+    help="With --login: read the password from this file's first line ('-' for stdin).",
+)
 @click.pass_context
-def db_grant_reader(ctx: click.Context, role: str) -> None:
-    """Give ROLE read-only access to every table and view, including future ones (PostgreSQL)."""
+def db_grant_reader(
+    ctx: click.Context, role: str, login: bool, password_file: TextIO | None
+) -> None:
+    """Give ROLE read-only access to every table and view, including future ones (PostgreSQL).
+
+    Without --login the role cannot log in itself: grant it to an existing login. Passwords are
+    never taken as arguments (they would show in ps and shell history).
+    """
     try:
         check_role_name(role)
     except ValueError as exc:
         fail(str(exc))
+    if password_file is not None and not login:
+        fail("--password-file only goes with --login")
+    password = _password(role, password_file) if login else None
     settings = settings_of(ctx)
     with engine_for(settings) as engine, engine.begin() as connection:
         try:
-            schema = grant_reader(connection, role)
+            schema = grant_reader(connection, role, password)
         except ValueError as exc:
             fail(str(exc))
     click.echo(f"{role} can read every table and view in schema {schema}, now and after upgrades")
-    click.echo(f"{role} cannot log in itself: give it to a login with GRANT {role} TO <login>;")
+    if login:
+        click.echo(f"{role} can log in with its password")
+    else:
+        click.echo(f"{role} cannot log in itself: give it to a login with GRANT {role} TO <login>;")
+
+
+def _password(role: str, source: TextIO | None) -> str:
+    if source is not None:
+        return source.readline().rstrip("\r\n")
+    entered: str = click.prompt(f"password for {role}", hide_input=True, confirmation_prompt=True)
+    return entered

@@ -26,9 +26,10 @@ def check_role_name(role: str) -> None:
         raise ValueError(f"role name {role!r} refused: names starting with pg_ are reserved")
 
 
-def grant_reader(connection: Connection, role: str) -> str:
-    """Create ``role`` (NOLOGIN) unless it exists and give it read-only access; returns the
-    schema granted. Objects created later by the current role are readable too."""
+def grant_reader(connection: Connection, role: str, password: str | None = None) -> str:
+    """Create ``role`` unless it exists and give it read-only access; returns the schema
+    granted. Objects created later by the current role are readable too. Without ``password``
+    a new role cannot log in (grant it to logins); with one it can, with that password."""
     check_role_name(role)
     if connection.dialect.name != "postgresql":
         raise ValueError("reader roles are a PostgreSQL feature; SQLite has no roles")
@@ -37,6 +38,8 @@ def grant_reader(connection: Connection, role: str) -> str:
     exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
     if exists.first() is None:
         connection.execute(text(f"CREATE ROLE {quote(role)} NOLOGIN"))
+    if password is not None:
+        _allow_login(connection, role, password)
     where, who = quote(schema), quote(role)
     for statement in (
         f"GRANT USAGE ON SCHEMA {where} TO {who}",
@@ -45,3 +48,25 @@ def grant_reader(connection: Connection, role: str) -> str:
     ):
         connection.execute(text(statement))
     return str(schema)
+
+
+def _allow_login(connection: Connection, role: str, password: str) -> None:
+    """``ALTER ROLE … LOGIN PASSWORD``: utility statements take no bound parameters, so psycopg
+    quotes the password as a literal and the statement goes to its cursor as it is (SQLAlchemy
+    would read a ``%`` in it as a placeholder); a failure is reported without the statement."""
+    import psycopg  # here: only PostgreSQL gets this far
+    from psycopg import sql
+
+    if not password or "\x00" in password:
+        raise ValueError("the password is empty or holds a NUL character")
+    statement = sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+        sql.Identifier(role), sql.Literal(password)
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    except psycopg.Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"cannot let the role log in: {reason}") from None
+    finally:
+        cursor.close()
