@@ -20,6 +20,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tqdm import tqdm
+
 from korsync.config import Settings
 
 MASK = "[redacted]"
@@ -85,11 +87,12 @@ class JsonFormatter(logging.Formatter):
 
 
 class StderrHandler(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is at the time of the record."""
+    """Writes to whatever ``sys.stderr`` is at the time of the record, through ``tqdm.write``:
+    a progress bar on the terminal is cleared first and drawn again below the line."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            tqdm.write(self.format(record), file=sys.stderr)
             sys.stderr.flush()
         except Exception:
             self.handleError(record)
