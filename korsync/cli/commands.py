@@ -36,6 +36,7 @@ from korsync.cli.params import MOMENT
 from korsync.cli.progress import progress_reporter
 from korsync.config import SettingsError, load_settings
 from korsync.daemon import service
+from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
@@ -158,7 +159,7 @@ def backfill(
                 open_worker=functools.partial(backfill_worker, env_file, overrides, processes),
             )
         except Exception as exc:
-            fail(f"backfill failed (re-run to resume): {type(exc).__name__}: {exc}", code=1)
+            fail(f"backfill failed (re-run to resume): {describe(exc)}", code=1)
     click.echo(f"backfill: {run.summary()}")
 
 

@@ -29,17 +29,12 @@ from korsync.daemon.locks import stream_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.transport import ShuttingDown
 from korsync.db.engine import make_session_factory
+from korsync.db.errors import describe
 from korsync.status import read_stream
 from korsync.sync.runner import RunTotals
 from korsync.sync.streams import STREAMS, SyncOptions, run_streams
 
 log = logging.getLogger("korsync.scheduler")
-
-
-def first_line(error: object) -> str:
-    """The first line of an error (at most 300 characters), for logs and ``STATUS=``."""
-    lines = str(error).strip().splitlines()
-    return lines[0][:300] if lines else type(error).__name__
 
 
 @dataclasses.dataclass(eq=False)
@@ -113,14 +108,15 @@ class JobRunner:
             log.info("%s: interrupted by shutdown after its last committed page", name)
             return Result("interrupted", "interrupted by shutdown")
         except DBAPIError as exc:
-            log.error("%s: database unreachable: %s", name, first_line(exc))
-            return Result("failed", f"database unreachable: {first_line(exc)}")
+            log.error("%s: database unreachable: %s", name, describe(exc))
+            return Result("failed", f"database unreachable: {describe(exc)}")
         except Exception as exc:  # a bug; logged in full, and the daemon stays up
             log.exception("%s: run crashed", name)
-            return Result("failed", f"{type(exc).__name__}: {first_line(exc)}")
+            return Result("failed", describe(exc))
         if outcome.run is None:
-            log.error("%s: run failed: %s", name, first_line(outcome.error))
-            return Result("failed", first_line(outcome.error))
+            error = describe(outcome.error or "failed")
+            log.error("%s: run failed: %s", name, error)
+            return Result("failed", error)
         return Result("succeeded", outcome.run.summary(), outcome.run.totals)
 
     def _record(self, name: str, result: Result, duration: float) -> None:

@@ -1,8 +1,9 @@
 """The ``korsync run`` process under systemd: ``serve`` takes the settings, the engine and the
 CLI's factories (``Wiring``); it refuses a second daemon on a SQLite file, waits for the database
 with capped exponential backoff (saying so in the log and in ``STATUS=``), sends ``READY=1`` once
-the schema is current, then starts the schedule. The main thread sleeps on signals, pings the
-watchdog while the heartbeat proves the scheduler alive, and reloads the settings on SIGHUP.
+the schema is current, then seeds the metrics from the database and starts the schedule. The
+main thread sleeps on signals, pings the watchdog while the heartbeat proves the scheduler alive,
+and reloads the settings on SIGHUP.
 SIGTERM/SIGINT stop new requests at once, wait up to ``STOP_GRACE_S`` for the page in flight to
 commit, and return 0; a run still busy after that is abandoned — the process ends, so the
 database rolls back its open transaction and the next run of the stream marks it
@@ -12,6 +13,7 @@ database rolls back its open transaction and the next run of the stream marks it
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import threading
@@ -27,16 +29,17 @@ from sqlalchemy.exc import DBAPIError
 from korsync.api.client import ApiClient
 from korsync.config import Settings, SettingsError
 from korsync.daemon import systemd
-from korsync.daemon.jobs import JobRunner, first_line
+from korsync.daemon.jobs import JobRunner
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, trigger
 from korsync.daemon.signals import Signals
 from korsync.daemon.transport import DaemonTransport
 from korsync.db.engine import make_engine
+from korsync.db.errors import describe
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.logs import configure_logging_for
-from korsync.status import read_stream
+from korsync.status import read_stream, stale_thresholds
 from korsync.sync.streams import STREAMS, SyncOptions, intervals
 
 log = logging.getLogger("korsync.scheduler")
@@ -133,7 +136,7 @@ class Daemon:
                     systemd.status(f"not started: {exc}")
                     return 1
                 except DBAPIError as exc:
-                    reason = first_line(exc)
+                    reason = describe(exc)
                     log.warning(
                         "database %s unreachable (%s); retrying in %.0fs", where, reason, delay
                     )
@@ -151,8 +154,25 @@ class Daemon:
             return make_engine(self.engine.url)
         return make_engine(self.engine.url, connect_args={"connect_timeout": 5})
 
+    def _restore_metrics(self) -> dict[str, dt.datetime | None]:
+        """Seed each scheduled stream's series from the database; its last success, by name."""
+        last = {}
+        for name in self.streams:
+            recorded = read_stream(self.engine, name)
+            last[name] = recorded.last_success_at
+            self.metrics.restore(
+                name, recorded.last_success_at, recorded.watermark or recorded.last_success_at
+            )
+        self._export_thresholds(self.settings)
+        return last
+
+    def _export_thresholds(self, settings: Settings) -> None:
+        thresholds = stale_thresholds(settings)
+        for name in self.streams:
+            self.metrics.stale_after.labels(name).set(thresholds[name].total_seconds())
+
     def _start_scheduler(self) -> BackgroundScheduler:
-        last = {name: read_stream(self.engine, name).last_success_at for name in self.streams}
+        last = self._restore_metrics()
         workers = len(self.streams) if self.engine.dialect.name == "postgresql" else 1
         scheduler = build_scheduler(
             self.settings,
@@ -240,6 +260,7 @@ class Daemon:
         old, self.settings = intervals(self.settings, self.streams), settings
         configure_logging_for(settings)
         self.jobs.replace_runtime(runtime)
+        self._export_thresholds(settings)
         for name, interval in intervals(settings, self.streams).items():
             if interval != old[name]:
                 scheduler.reschedule_job(name, trigger=trigger(interval))

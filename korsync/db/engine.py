@@ -3,6 +3,9 @@ with foreign keys, WAL and a busy timeout, JSON written by ``json_text`` on both
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,15 +24,27 @@ POSTGRES_CONNECT_ARGS = {
 
 
 def make_engine(url: URL | str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
-    if make_url(url).get_backend_name() == "postgresql":
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout, and a new database
+    file readable by its owner only. Errors never show a statement's parameters: they hold
+    customers' data, and errors reach logs, ``sync_runs.error`` and ``korsync status``."""
+    url = make_url(url)
+    if url.get_backend_name() == "postgresql":
         # Fail fast on a dead server or network instead of hanging a run forever.
         kwargs["connect_args"] = {**POSTGRES_CONNECT_ARGS, **kwargs.get("connect_args", {})}
+    elif url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        _create_private(Path(url.database))
     kwargs.setdefault("json_serializer", json_text)
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty SQLite file with mode 0600 unless it exists; SQLite gives its ``-wal``
+    and ``-shm`` files the database file's permissions."""
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
