@@ -1,0 +1,121 @@
+"""A scripted upstream for border tests: it serves exactly the responses a test gives it, and
+logs every request (method, URL, headers) whatever host it names — the simulator is never broken
+or hostile, this is. ``Upstream.client()`` is a real ``ApiClient`` sending through it."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from korsync.api import ApiClient, ClientOptions
+from korsync.fake_api import SimConfig, Simulator
+
+TOKEN = "scripted-token-0123456789"
+ORIGIN = "https://korus.test"
+ORDERS = "/v1/booking/orders"
+
+Reply = httpx.Response | Mapping[str, Any] | Callable[[httpx.Request], httpx.Response]
+
+
+class Upstream:
+    """Replies by URL: the exact path with its query first, else the path alone. Each key's
+    replies are given out in turn and the last one repeats; an unscripted URL gets a 404."""
+
+    def __init__(self, origin: str = ORIGIN) -> None:
+        self.origin = origin
+        self.requests: list[httpx.Request] = []
+        self._replies: dict[str, list[Reply]] = {}
+
+    def serve(self, url: str, *replies: Reply) -> None:
+        """Script ``url`` (``/path`` or ``/path?query``, or absolute on another host): a dict is
+        a 200 JSON body, a callable is asked with the request."""
+        self._replies[url] = list(replies)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        target = request.url.raw_path.decode()
+        absolute = f"{request.url.scheme}://{request.url.netloc.decode()}{target}"
+        for key in (absolute, target, request.url.path):
+            if key in self._replies:
+                return self._answer(self._replies[key], request)
+        return httpx.Response(404, json={"title": "Not scripted", "detail": target})
+
+    @staticmethod
+    def _answer(replies: list[Reply], request: httpx.Request) -> httpx.Response:
+        reply = replies.pop(0) if len(replies) > 1 else replies[0]
+        if callable(reply):
+            return reply(request)
+        if isinstance(reply, httpx.Response):
+            return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+        return httpx.Response(200, json=dict(reply))
+
+    def client(self, **options: Any) -> ApiClient:
+        """An ``ApiClient`` on this upstream: static token, no pacing, near-instant retries."""
+        defaults: dict[str, Any] = {
+            "base_url": self.origin,
+            "token": TOKEN,
+            "rate_limit_per_s": None,
+            "max_attempts": 2,
+            "backoff_initial_s": 0.001,
+            "backoff_max_s": 0.001,
+            "backoff_jitter_s": 0.0,
+        }
+        return ApiClient(
+            ClientOptions(**{**defaults, **options}), transport=httpx.MockTransport(self.handle)
+        )
+
+    def seen(self, host: str | None = None) -> list[httpx.Request]:
+        """The requests made, optionally only those to ``host``."""
+        return [r for r in self.requests if host is None or r.url.host == host]
+
+    def authorizations(self) -> dict[str, list[str | None]]:
+        """The ``Authorization`` header each host was sent, in order."""
+        sent: dict[str, list[str | None]] = {}
+        for request in self.requests:
+            sent.setdefault(request.url.host, []).append(request.headers.get("authorization"))
+        return sent
+
+
+def collection(
+    path: str,
+    members: Sequence[Mapping[str, Any]],
+    *,
+    next_url: str | None = None,
+    total: int | None = None,
+    page: int = 1,
+) -> dict[str, Any]:
+    """A Hydra collection page as the API sends one (``member``, ``totalItems``, ``view``)."""
+    view: dict[str, Any] = {"@id": f"{path}?page={page}", "@type": "PartialCollectionView"}
+    if next_url is not None:
+        view["next"] = next_url
+    return {
+        "@context": "/v1/contexts/Order",
+        "@id": path,
+        "@type": "Collection",
+        "totalItems": len(members) if total is None else total,
+        "member": [dict(m) for m in members],
+        "view": view,
+    }
+
+
+def sample_orders(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """``count`` well-formed orders as the simulator would send them, oldest first: the raw
+    material that tests break one field of."""
+    sim = Simulator(SimConfig(seed=seed, orders=count, clock_running=False))
+    return copy.deepcopy(list(sim.orders_truth()))
+
+
+def with_id(order: Mapping[str, Any], created_at: dt.datetime | None = None) -> dict[str, Any]:
+    """A copy of ``order`` under a new id (and ``createdAt``, when given)."""
+    copied: dict[str, Any] = json.loads(json.dumps(order))
+    copied["id"] = str(uuid.uuid4())
+    copied["@id"] = f"{ORDERS}/{copied['id']}"
+    if created_at is not None:
+        copied["createdAt"] = created_at.isoformat()
+    return copied
