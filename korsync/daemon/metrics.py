@@ -5,14 +5,18 @@ rejected items, runs by status (``succeeded``, ``failed``, ``interrupted``, ``sk
 another daemon held the stream's lock or its last run was still busy), failed runs, and whether
 it is running now. For the process: HTTP requests by status code (``error`` for a network
 failure) and the attempts that failed in a way the API client retries (408, 429, 5xx, network
-errors). The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the
-address the settings name (loopback by default) and returns the function that stops the server.
+errors), and ``korsync_build_info`` (korsync's and Python's versions, value 1). The daemon seeds
+each scheduled stream's last success, lag and staleness threshold from the database at start-up
+(``restore``), so a restart leaves no gap until the stream's next run (a day for the catalogue).
+The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the address
+the settings name (loopback by default) and returns the function that stops the server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import platform
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +30,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import start_http_server
 
+from korsync import __version__
 from korsync.sync.runner import RunTotals
 
 RUN_STATUSES = ("succeeded", "failed", "interrupted", "skipped")
@@ -92,6 +97,18 @@ class Metrics:
             "API request attempts that failed in a way the client retries (408, 429, 5xx, network)",
             registry=registry,
         )
+        self.stale_after = Gauge(
+            "korsync_stream_stale_after_seconds",
+            "How long the stream may go without a success before korsync status calls it stale",
+            stream,
+            registry=registry,
+        )
+        Gauge(
+            "korsync_build_info",
+            "korsync's version and the Python running it (value 1)",
+            ["version", "python_version"],
+            registry=registry,
+        ).labels(__version__, platform.python_version()).set(1)
         self._as_of: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -137,6 +154,14 @@ class Metrics:
         if as_of is not None:
             with self._lock:
                 self._as_of[stream] = as_of.timestamp()
+
+    def restore(
+        self, stream: str, last_success_at: dt.datetime | None, as_of: dt.datetime | None
+    ) -> None:
+        """Seed the stream's last success and lag from what the database recorded (start-up)."""
+        if last_success_at is not None:
+            self.last_success.labels(stream).set(last_success_at.timestamp())
+        self.set_as_of(stream, as_of)
 
     def observe_response(self, code: str, retryable: bool) -> None:
         """Count one API request and whether the client will retry it."""
