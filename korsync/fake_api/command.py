@@ -1,12 +1,17 @@
 """``korsync fake-api``: run the simulator as a local HTTP server until Ctrl-C or SIGTERM.
 
-It prints the base URL, the token endpoint, the OIDC client id and secret and a ready static
-bearer token (of every organization), then serves. Loopback by default; every option also
-reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
+Its data is dated relative to the moment it starts (orders up to an hour before it), unless
+``--now`` pins that instant, so what korsync mirrors from it looks current. It prints the base
+URL, the token endpoint, the OIDC client id and secret and a ready static bearer token (of every
+organization), and ``export KORSYNC_API_URL=…``/``export KORSYNC_API_TOKEN=…`` lines to paste
+into the shell that runs korsync; then it serves. Loopback by default; every option also reads
+``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import shlex
 import signal
 import sys
 import threading
@@ -27,6 +32,17 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> Fa
         raise click.BadParameter(str(error)) from None
 
 
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    """An ISO 8601 date or date-time; without an offset it is UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 date-time: {value!r}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
 def build_simulator(
     seed: int,
     orders: int,
@@ -36,8 +52,10 @@ def build_simulator(
     arrival_rate: float,
     token_lifetime: int,
     organizations: int = 1,
+    now: dt.datetime | None = None,
 ) -> Simulator:
-    """The simulator the command's options describe."""
+    """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
+    the simulator's fixed default instant)."""
     config = SimConfig(
         seed=seed,
         orders=orders,
@@ -47,6 +65,7 @@ def build_simulator(
         latency_ms=latency_ms,
         arrival_rate=arrival_rate,
         token_lifetime=token_lifetime,
+        now=now,
     )
     return Simulator(config)
 
@@ -60,7 +79,11 @@ def _announce(sim: Simulator, base_url: str) -> None:
         click.echo(f"    client id:     {facts['client_id']}")
         click.echo(f"    client secret: {facts['client_secret']}")
         click.echo(f"    static token:  {facts['token']}")
+    click.echo(f"  simulated clock starts at {sim.config.start.isoformat()} (--now pins it)")
     click.echo(f'  try: curl -H "Authorization: Bearer {sim.token}" {base_url}/v1/booking/orders')
+    click.echo("For korsync, in the shell that runs it:")
+    click.echo(f"export KORSYNC_API_URL={shlex.quote(base_url)}")
+    click.echo(f"export KORSYNC_API_TOKEN={shlex.quote(sim.token)}")
     click.echo("Press Ctrl-C to stop.")
 
 
@@ -98,6 +121,12 @@ def _announce(sim: Simulator, base_url: str) -> None:
 @click.option(
     "--token-lifetime", default=1800, show_default=True, type=click.IntRange(1), help="Seconds."
 )
+@click.option(
+    "--now",
+    callback=_instant,
+    metavar="ISO-DATETIME",
+    help="The simulated start instant (UTC unless an offset is given); default: the real now.",
+)
 def fake_api(
     host: str,
     port: int,
@@ -109,11 +138,13 @@ def fake_api(
     latency_ms: float,
     arrival_rate: float,
     token_lifetime: int,
+    now: dt.datetime | None,
 ) -> None:
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
-        seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime, organizations
-    )
+        seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
+        organizations, now or dt.datetime.now(dt.UTC),
+    )  # fmt: skip
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
