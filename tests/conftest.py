@@ -154,7 +154,10 @@ def _empty_all(engine: Engine) -> None:
                 conn.execute(table.delete())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+ON_POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["sqlite", ON_POSTGRES])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
@@ -164,6 +167,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     else:
         eng = make_engine(request.getfixturevalue("postgres_template"))
         _empty_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(params=[ON_POSTGRES])
+def pg_engine(postgres_template: str) -> Iterator[Engine]:
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL has (advisory locks,
+    roles). The one parameter marks its tests ``postgres`` and names them ``[postgres]``; a
+    missing server skips or fails them as ``postgres_url`` says."""
+    eng = make_engine(postgres_template)
+    _empty_all(eng)
     yield eng
     eng.dispose()
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from korsync.cli import main
 from korsync.fake_api import serve
 from korsync.models import RejectedRecord, SyncRun, SyncState
-from tests.sync.conftest import make_sim
+from tests.support.sync import make_sim
 
 
 def _database_text(engine: Engine) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from simkit import client_for, make_sim
 
 from korsync.fake_api import Simulator
+from tests.support.fake_api import client_for, make_sim
 
 
 @pytest.fixture(scope="module")

@@ -1,110 +1,40 @@
-"""Fixtures for sync tests: a simulator, a client talking to it in-process, and helpers that
-compare the mirror with the simulator's ground truth."""
+"""Fixtures for sync tests: a simulator, a client talking to it in-process, and a session
+factory on the test's database."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from korsync.api.client import ApiClient, ClientOptions
+from korsync.api.client import ApiClient
 from korsync.db.engine import make_session_factory
-from korsync.fake_api import SimConfig, Simulator
-from korsync.models import Order, OrderItem, OrderItemTicket
-
-# A recent "now", so orders fall inside the reconcile window of the real clock.
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
-
-
-class CountingTransport(httpx.BaseTransport):
-    """The simulator's in-process transport, counting requests and running server-side
-    events before the n-th request (to make things happen mid-walk)."""
-
-    def __init__(self, sim: Simulator) -> None:
-        self.inner = httpx.WSGITransport(app=sim.wsgi)
-        self.requests: list[httpx.Request] = []
-        self.before: dict[int, Callable[[], Any]] = {}
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        event = self.before.pop(len(self.requests), None)
-        if event is not None:
-            event()
-        return self.inner.handle_request(request)
-
-
-def make_sim(**config: Any) -> Simulator:
-    """A simulator whose clock stands still at ``NOW`` unless the test moves it."""
-    defaults: dict[str, Any] = {"seed": 3, "orders": 180, "now": NOW, "clock_running": False}
-    return Simulator(SimConfig(**{**defaults, **config}))
-
-
-def make_client(
-    sim: Simulator, transport: httpx.BaseTransport | None = None, **options: Any
-) -> ApiClient:
-    """An ``ApiClient`` on the simulator, with short backoffs so retries stay fast."""
-    defaults: dict[str, Any] = {
-        "base_url": "http://korus.test",
-        "token": sim.token,
-        "rate_limit_per_s": None,
-        "backoff_initial_s": 0.01,
-        "backoff_max_s": 0.05,
-        "backoff_jitter_s": 0.01,
-    }
-    return ApiClient(
-        ClientOptions(**{**defaults, **options}), transport=transport or CountingTransport(sim)
-    )
+from korsync.fake_api import Simulator
+from tests.support.sync import CountingTransport, make_client, make_sim
 
 
 @pytest.fixture
 def sim() -> Simulator:
+    """A simulator of 180 orders whose clock stands still two hours ago."""
     return make_sim()
 
 
 @pytest.fixture
 def transport(sim: Simulator) -> CountingTransport:
+    """The in-process transport to ``sim``, counting the requests it carries."""
     return CountingTransport(sim)
 
 
 @pytest.fixture
 def client(sim: Simulator, transport: CountingTransport) -> Iterator[ApiClient]:
+    """An ``ApiClient`` on ``sim`` through ``transport``."""
     with make_client(sim, transport) as api:
         yield api
 
 
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the test's database, as the sync functions take them."""
     return make_session_factory(engine)
-
-
-def _json(value: Any) -> Any:
-    """A JSON value read from a view (SQLite returns its text)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _comparable(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k != "@context"}
-
-
-def assert_orders_mirrored(engine: Engine, sim: Simulator) -> None:
-    """The orders tables hold exactly the simulator's orders, field for field (rebuilt from
-    their rows by the ``orders_as_sent`` view), and no order repeats its items in ``raw``."""
-    truth = {o["id"]: _comparable(o) for o in sim.orders_truth()}
-    with Session(engine) as session:
-        rebuilt = session.execute(text("SELECT raw FROM orders_as_sent")).scalars()
-        mirrored = {o["id"]: _comparable(o) for o in map(_json, rebuilt)}
-        repeating = sum("items" in (raw or {}) for raw in session.scalars(select(Order.raw)))
-        items = session.scalar(select(func.count()).select_from(OrderItem))
-        tickets = session.scalar(select(func.count()).select_from(OrderItemTicket))
-    assert mirrored.keys() == truth.keys(), "order ids differ"
-    assert repeating == 0, "orders.raw repeats items"
-    differing = [order_id for order_id, order in truth.items() if mirrored[order_id] != order]
-    assert not differing, f"{len(differing)} orders differ, e.g. {differing[:3]}"
-    assert items == sum(len(o["items"]) for o in truth.values())
-    assert tickets == sum(len(i["tickets"]) for o in truth.values() for i in o["items"])

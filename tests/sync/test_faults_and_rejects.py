@@ -17,7 +17,7 @@ from korsync.fake_api import Faults, Simulator
 from korsync.models import Order, RejectedRecord, SyncRun
 from korsync.sync import state
 from korsync.sync.orders import OrdersOptions, sync_orders
-from tests.sync.conftest import assert_orders_mirrored, make_client, make_sim
+from tests.support.sync import assert_orders_mirrored, make_client, make_sim
 
 OPTIONS = OrdersOptions()
 TRANSIENT = {"429": 0.04, "500": 0.04, "502": 0.03, "503": 0.03, "504": 0.03,
@@ -121,7 +121,7 @@ def test_unmappable_items_become_rejected_records(
 ) -> None:
     """An item that cannot be mapped is kept in rejected_records with the reason and payload;
     the others are mirrored, and seeing it again counts instead of duplicating."""
-    orders = [o for _, o in zip(range(3), sim.orders_truth(), strict=False)]
+    orders: list[Any] = [o for _, o in zip(range(3), sim.orders_truth(), strict=False)]
     orders[1] = {**orders[1], "createdAt": "yesterday"}
     orders.append("not an object")
     body = {"@id": "/v1/booking/orders", "@type": "Collection", "totalItems": 4, "member": orders}

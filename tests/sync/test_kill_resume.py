@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from korsync.fake_api import serve
 from korsync.models import Order, SyncRun
-from tests.sync.conftest import assert_orders_mirrored, make_sim
+from tests.support.sync import assert_orders_mirrored, make_sim
 
 
 def _korsync(database_url: str, base_url: str, token: str, *args: str) -> subprocess.Popen[bytes]:

@@ -44,7 +44,9 @@ def _stored(engine: Engine) -> set[str]:
     with Session(engine) as session:
         orders = session.scalars(select(Order)).all()
         tickets = session.scalars(select(OrderItemTicket)).all()
-    columns = [(o.customer_email, o.customer_lastname, o.customer_phone) for o in orders]
+    columns: list[tuple[str | None, ...]] = [
+        (o.customer_email, o.customer_lastname, o.customer_phone) for o in orders
+    ]
     columns += [(t.beneficiary_lastname, t.beneficiary_email) for t in tickets]
     return set(_strings([o.raw for o in orders] + columns))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -66,6 +66,7 @@ def test_a_caller_that_stops_early_closes_the_source(reader: ThreadPoolExecutor)
             closed.set()
 
     items = prefetch(source(), reader)
+    assert isinstance(items, Generator)  # so the caller can close it
     assert next(items) == 0
     items.close()
     assert closed.is_set()

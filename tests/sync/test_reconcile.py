@@ -13,7 +13,7 @@ from korsync.fake_api import Simulator
 from korsync.models import Order, OrderDocument, OrderItemTicket
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
-from tests.sync.conftest import assert_orders_mirrored, make_sim
+from tests.support.sync import assert_orders_mirrored, make_sim
 
 OPTIONS = OrdersOptions()
 
@@ -50,7 +50,7 @@ def test_reconcile_catches_cancellations_and_ticket_changes(
     sim.validate_ticket(order_id, ticket_id)
     sync_orders(client, sessions, OPTIONS)
     with Session(engine) as session:
-        assert session.get(Order, uuid.UUID(cancelled)).status == "confirmed"  # type: ignore[union-attr]
+        assert session.get_one(Order, uuid.UUID(cancelled)).status == "confirmed"
     run = reconcile_orders(client, sessions, OPTIONS)
     assert run.totals.rows.updated >= 2
     with Session(engine) as session:

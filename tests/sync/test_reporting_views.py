@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from korsync.db.schema_docs import EXAMPLE_QUERIES, render
 from korsync.fake_api import Simulator
 from korsync.models import metadata
-from korsync.db.schema_docs import EXAMPLE_QUERIES, render
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.orders import OrdersOptions, sync_orders
-from tests.sync.conftest import make_client, make_sim
+from tests.support.sync import make_client, make_sim
 
 CENT = Decimal("0.01")
 
@@ -36,7 +36,8 @@ def mirrored(engine: Engine, sessions: sessionmaker[Session]) -> Simulator:
 
 
 def _catalog(order: dict[str, Any]) -> str:
-    return order["items"][0]["product"].split("/")[4]
+    product: str = order["items"][0]["product"]
+    return product.split("/")[4]
 
 
 def _money(value: Any) -> Decimal:

@@ -1,0 +1,40 @@
+"""The daemon's locks: one daemon per SQLite file, one holder per stream's advisory lock on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from korsync.daemon.locks import DaemonLockError, lock_key, sqlite_daemon_lock, stream_lock
+from korsync.db.engine import make_engine
+
+
+def test_second_daemon_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+    """The SQLite daemon lock is exclusive, names the holder's pid, and is free again after."""
+    url = make_engine(f"sqlite:///{tmp_path / 'k.db'}").url
+    refused = pytest.raises(DaemonLockError, match=rf"pid {os.getpid()}\).*k\.db.*PostgreSQL")
+    with sqlite_daemon_lock(url), refused, sqlite_daemon_lock(url):
+        pass
+    with sqlite_daemon_lock(url):
+        pass
+
+
+def test_advisory_lock_admits_one_holder_per_stream(pg_engine: Engine) -> None:
+    """Per stream, one connection at a time holds the lock; other streams are independent."""
+    other = make_engine(pg_engine.url)
+    try:
+        with (
+            stream_lock(pg_engine, "orders") as first,
+            stream_lock(other, "orders") as second,
+            stream_lock(other, "reconcile") as third,
+        ):
+            assert (first, second, third) == (True, False, True)
+        with stream_lock(other, "orders") as again:
+            assert again
+    finally:
+        other.dispose()
+    assert lock_key("db.a", "orders") != lock_key("db.b", "orders")
