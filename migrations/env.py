@@ -2,7 +2,8 @@
 
 A caller that already holds a connection (``korsync db upgrade``, the tests) passes it in
 ``config.attributes["connection"]``; offline (``--sql``) the caller may pass the URL whose
-dialect to write SQL for in ``config.attributes["url"]``. SQLite runs in batch mode so ALTERs work there too.
+dialect to write SQL for in ``config.attributes["url"]``. SQLite runs in batch mode so ALTERs
+work there too.
 """
 
 from logging.config import fileConfig

@@ -31,7 +31,8 @@ from korsync.api.auth import (
     TokenSource,
     parse_token_response,
 )
-from korsync.api.errors import AuthError, NotFoundError, Redactor, StatusError
+from korsync.api.errors import AuthError, NotFoundError, Redactor, StatusError, redact_url
+from korsync.api.origin import require_same_origin, warn_if_clear_text
 from korsync.api.pagination import PAGE_SIZE, HydraPaginator, Page
 from korsync.api.retries import (
     RETRY_STATUSES,
@@ -177,6 +178,10 @@ class ApiClient:
             follow_redirects=False,
         )
         self._auth = BearerAuth(self._token_source())
+        self._origin = httpx.URL(options.base_url)
+        warn_if_clear_text(redact_url(options.base_url), "KORSYNC_API_URL")
+        if options.token_url and options.token_url.startswith("http"):
+            warn_if_clear_text(redact_url(options.token_url), "KORSYNC_TOKEN_URL")
 
     def _token_source(self) -> TokenSource:
         if self.options.token is not None:
@@ -243,6 +248,8 @@ class ApiClient:
     ) -> dict[str, Any]:
         """Send one request with retries and return its JSON object body."""
         request = self._http.build_request(method, url, params=params, data=data, headers=headers)
+        if auth is not None:
+            require_same_origin(request.url, self._origin)
         shown = self._redactor.url(str(request.url))
         policy = RetryPolicy(
             method, shown, self.options.max_attempts, self.options.deadline_s, self._backoff

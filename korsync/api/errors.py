@@ -108,3 +108,8 @@ class DeadlineExceededError(RetriesExhaustedError):
 
 class PaginationError(ApiError):
     """A collection walk cannot continue without risking skipped or duplicated data."""
+
+
+class ForeignOriginError(ApiError):
+    """A link (``next``, a document, any followed URL) leads away from the API's own origin
+    (scheme, host and port of ``KORSYNC_API_URL``): it is not followed, so the token stays home."""

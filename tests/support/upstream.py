@@ -24,8 +24,9 @@ Reply = httpx.Response | Mapping[str, Any] | Callable[[httpx.Request], httpx.Res
 
 
 class Upstream:
-    """Replies by URL: the exact path with its query first, else the path alone. Each key's
-    replies are given out in turn and the last one repeats; an unscripted URL gets a 404."""
+    """Replies by URL. A scripted URL matches a request with its path (and host, when absolute)
+    and at least its query parameters; the most specific match wins. Each URL's replies are
+    given out in turn and the last one repeats; an unscripted URL gets a 404."""
 
     def __init__(self, origin: str = ORIGIN) -> None:
         self.origin = origin
@@ -33,18 +34,19 @@ class Upstream:
         self._replies: dict[str, list[Reply]] = {}
 
     def serve(self, url: str, *replies: Reply) -> None:
-        """Script ``url`` (``/path`` or ``/path?query``, or absolute on another host): a dict is
-        a 200 JSON body, a callable is asked with the request."""
+        """Script ``url`` (``/path``, ``/path?query``, or absolute on any host): a dict is a
+        200 JSON body, a callable is asked with the request."""
         self._replies[url] = list(replies)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        target = request.url.raw_path.decode()
-        absolute = f"{request.url.scheme}://{request.url.netloc.decode()}{target}"
-        for key in (absolute, target, request.url.path):
-            if key in self._replies:
-                return self._answer(self._replies[key], request)
-        return httpx.Response(404, json={"title": "Not scripted", "detail": target})
+        matches = [key for key in self._replies if _matches(httpx.URL(key), request.url)]
+        if not matches:
+            return httpx.Response(404, json={"title": "Not scripted", "detail": str(request.url)})
+        best = max(
+            matches, key=lambda key: (httpx.URL(key).is_absolute_url, len(httpx.URL(key).params))
+        )
+        return self._answer(self._replies[best], request)
 
     @staticmethod
     def _answer(replies: list[Reply], request: httpx.Request) -> httpx.Response:
@@ -80,6 +82,18 @@ class Upstream:
         for request in self.requests:
             sent.setdefault(request.url.host, []).append(request.headers.get("authorization"))
         return sent
+
+
+def _matches(scripted: httpx.URL, url: httpx.URL) -> bool:
+    if scripted.path != url.path:
+        return False
+    if scripted.is_absolute_url and (scripted.host, scripted.port, scripted.scheme) != (
+        url.host,
+        url.port,
+        url.scheme,
+    ):
+        return False
+    return all(url.params.get_list(k) == scripted.params.get_list(k) for k in scripted.params)
 
 
 def collection(
