@@ -10,6 +10,10 @@ page's is taken for a server glitch and fetched once more; if it repeats again t
 ``PaginationError``. A ``next`` link pointing to the page itself or to an already fetched page
 ends the walk quietly when ``totalItems`` says every page was seen, and otherwise raises
 ``PaginationError`` after the current page has been handed out (so it can still be committed).
+No walk runs forever: a page whose items were all seen earlier in the walk (not only on the
+previous page) raises at once, and a walk that brings more distinct items than ``totalItems``
+allows (with ``PAGE_SIZE`` or 10 % of slack, for orders created meanwhile) raises after handing
+out the page that passed the bound.
 """
 
 from __future__ import annotations
@@ -107,6 +111,8 @@ class HydraPaginator:
     _fetched: set[str] = field(init=False, default_factory=set)
     _previous_ids: tuple[str, ...] = field(init=False, default=())
     _items_seen: int = field(init=False, default=0)
+    _ids_seen: set[str] = field(init=False, default_factory=set)
+    _pages: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         url = self._sized(self.first_url).copy_set_param("page", 1)
@@ -134,12 +140,36 @@ class HydraPaginator:
         if ids and ids == self._previous_ids:
             self._repeated(request)
             return None
+        if ids and self._ids_seen.issuperset(ids):
+            self._pending = None
+            raise PaginationError(
+                f"page {request.page} brings no new item: all {len(ids)} were on earlier pages"
+                f" of this walk ({self._pages} pages, {len(self._ids_seen)} items so far)",
+                url=self._show(request),
+            )
         items, rejects = split_members(members)
         total = jsonld.total_items(body)
         self._previous_ids = ids
         self._items_seen += len(members)
+        self._ids_seen.update(ids)
+        self._pages += 1
         self._pending = self._following(request, body, total, bool(members))
+        self._check_bound(request, total)
         return Page(items, rejects, total, request.page, str(request.url))
+
+    def _check_bound(self, request: PageRequest, total: int | None) -> None:
+        """After this page, stop with an error if the walk brought more distinct items than
+        ``totalItems`` allows, with slack for items created while walking."""
+        if total is None or self._pending is None:
+            return
+        allowed = total + max(self.page_size, total // 10)
+        if len(self._ids_seen) > allowed:
+            self._pending = None
+            self._error = PaginationError(
+                f"stopped after page {request.page}: {len(self._ids_seen)} distinct items seen,"
+                f" more than the {total} the collection says it holds",
+                url=self._show(request),
+            )
 
     def _repeated(self, request: PageRequest) -> None:
         """Schedule the one re-read of a page that repeats its predecessor, or give up."""

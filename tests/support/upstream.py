@@ -5,6 +5,7 @@ or hostile, this is. ``Upstream.client()`` is a real ``ApiClient`` sending throu
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as dt
 import json
 import uuid
@@ -121,8 +122,13 @@ def collection(
 def sample_orders(count: int, seed: int = 7) -> list[dict[str, Any]]:
     """``count`` well-formed orders as the simulator would send them, oldest first: the raw
     material that tests break one field of."""
+    return copy.deepcopy(_orders(count, seed))
+
+
+@functools.cache
+def _orders(count: int, seed: int) -> list[dict[str, Any]]:
     sim = Simulator(SimConfig(seed=seed, orders=count, clock_running=False))
-    return copy.deepcopy(list(sim.orders_truth()))
+    return list(sim.orders_truth())
 
 
 def with_id(order: Mapping[str, Any], created_at: dt.datetime | None = None) -> dict[str, Any]:
