@@ -40,6 +40,7 @@ from korsync.api.retries import (
     RetryableError,
     RetryPolicy,
     parse_retry_after,
+    quiet_stamina_logging,
 )
 from korsync.api.throttle import RateLimiter, ThrottledTransport
 
@@ -178,6 +179,7 @@ class ApiClient:
             follow_redirects=False,
         )
         self._auth = BearerAuth(self._token_source())
+        quiet_stamina_logging()
         self._origin = httpx.URL(options.base_url)
         warn_if_clear_text(redact_url(options.base_url), "KORSYNC_API_URL")
         if options.token_url and options.token_url.startswith("http"):

@@ -18,11 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import stamina.instrumentation
+
 from korsync.api.errors import DeadlineExceededError, RetriesExhaustedError
 
 log = logging.getLogger("korsync.api")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def quiet_stamina_logging() -> None:
+    """Keep stamina's Prometheus retry counter but not its own log line per retry:
+    ``RetryPolicy`` logs each retry once, with the redacted URL and the reason."""
+    stamina.instrumentation.set_on_retry_hooks([stamina.instrumentation.PrometheusOnRetryHook])
 
 
 class RetryableError(Exception):

@@ -202,3 +202,18 @@ def test_walk_over_a_real_server_with_random_faults(make_harness: HarnessFactory
         with ApiClient(options) as client:
             ids = [item["id"] for page in client.iter_pages(ORDERS) for item in page.items]
     assert sorted(ids) == sorted(truth)
+
+
+def test_each_retry_is_logged_once_in_all(
+    harness: SimHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One line per retry: korsync's, with the reason; stamina's own line is not added."""
+    client = harness.client(backoff_initial_s=0.001, backoff_max_s=0.001, backoff_jitter_s=0)
+    client.get_json("/v1/ticketing/catalogs")
+    harness.sim.inject("503", count=2, path_prefix=ORDERS)
+    caplog.set_level(logging.DEBUG)
+    with stamina.set_testing(False):  # testing mode would skip stamina's hooks
+        client.get_json(ORDERS)
+    retries = [r for r in caplog.records if "retr" in r.getMessage().lower()]
+    assert len(retries) == 2
+    assert {r.name for r in retries} == {"korsync.api"}
