@@ -107,7 +107,8 @@ def test_lag_is_a_duration_and_json_times_are_iso_8601(
     engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The table shows the lag as ``3h12m``; ``--json`` gives ISO 8601 timestamps with ``T``."""
-    watermark = NOW - dt.timedelta(hours=3, minutes=12, seconds=10)
+    # now, not NOW: the module's NOW is taken at import, maybe minutes before this test runs
+    watermark = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3, minutes=12, seconds=10)
     with Session(engine) as session:
         session.add(SyncState(stream="orders", scope="", watermark=watermark))
         session.commit()
