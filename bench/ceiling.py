@@ -27,9 +27,9 @@ from korsync.api.client import ApiClient, ClientOptions
 from korsync.api.pagination import Page
 from korsync.models import metadata
 from korsync.sync.backfill.walker import plan_slices
+from korsync.sync.mapping import map_page
 from korsync.sync.order_rows import order_rows
 from korsync.sync.orders import ORDERS_PATH, api_time
-from korsync.sync.runner import map_page
 from korsync.sync.values import timestamp
 
 COLUMNS = ["part", "latency_ms", "orders", "seconds", "orders_per_s", "requests_per_s", "rows"]

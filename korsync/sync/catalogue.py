@@ -32,8 +32,9 @@ from korsync.db.upsert import MAX_PARAMS
 from korsync.models import metadata
 from korsync.sync import catalogue_rows as cr
 from korsync.sync import values as v
+from korsync.sync.mapping import Mapper, Rejection, map_items, map_page, utcnow
 from korsync.sync.rowset import RowSet
-from korsync.sync.runner import Rejection, StreamRun, map_items, map_page, utcnow
+from korsync.sync.runner import StreamRun
 
 Scope = tuple[str, str | None, uuid.UUID | None]  # table, parent column, parent id
 
@@ -57,7 +58,7 @@ class CatalogueRefresh:
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def walk(
-        self, path: str, params: Mapping[str, Any] | None, mapper: cr.Mapper, scope: Scope
+        self, path: str, params: Mapping[str, Any] | None, mapper: Mapper, scope: Scope
     ) -> list[dict[str, Any]]:
         """Read a whole collection; returns the items read (those with a usable id).
 
@@ -79,7 +80,7 @@ class CatalogueRefresh:
             self.seen[scope] |= ids
 
     def optional(
-        self, path: str, params: Mapping[str, Any] | None, mapper: cr.Mapper, scope: Scope
+        self, path: str, params: Mapping[str, Any] | None, mapper: Mapper, scope: Scope
     ) -> list[dict[str, Any]]:
         """``walk``, but a 404 (the other catalogue model) means nothing to read."""
         try:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
 from korsync.sync import values as v
+from korsync.sync.mapping import Mapper
 from korsync.sync.rowset import RowSet
 
-Mapper = Callable[[Mapping[str, Any], dt.datetime], RowSet]
 VENUE_FIELDS = (
     "name",
     "line1",

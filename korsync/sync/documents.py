@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,30 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.errors import NotFoundError
 from korsync.models import OrderDocument
-from korsync.sync import values as v
-from korsync.sync.rowset import RowSet
-from korsync.sync.runner import StreamRun, map_items, utcnow
-
-
-def document_mapper(order_id: uuid.UUID) -> Any:
-    """A mapper for the documents of ``order_id``."""
-
-    def rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-        rowset = RowSet()
-        rowset.add(
-            "order_documents",
-            {
-                "id": v.item_id(item),
-                "order_id": order_id,
-                "downloadable_at": v.timestamp(item, "downloadableAt"),
-                "metadata_read_at": now,
-                "raw": dict(item),
-                "synced_at": now,
-            },
-        )
-        return rowset
-
-    return rows
+from korsync.sync.document_rows import document_rows
+from korsync.sync.mapping import map_items, utcnow
+from korsync.sync.runner import StreamRun
 
 
 def pending_orders(session: Session, now: dt.datetime, limit: int) -> list[uuid.UUID]:
@@ -74,7 +51,7 @@ def sync_documents(
             except NotFoundError:
                 continue  # the order is gone upstream; reconcile will tell
             items = [item for page in pages for item in page.items]
-            rows, rejects = map_items(items, document_mapper(order_id), utcnow())
+            rows, rejects = map_items(items, document_rows(order_id), utcnow())
             with run.transaction() as session:
                 run.write(session, rows, rejects)
     return run

@@ -8,13 +8,15 @@ highest ``createdAt`` committed so far, capped at the run's start minus a safety
 
 Reconcile: the API has no ``updatedAt``, so orders created within ``reconcile_days`` are read
 again in full and updated in place (cancellations, ticket vouchers, beneficiaries, documents).
+Both, and the backfill's slices, walk orders through ``commit_orders``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,9 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.pii import PiiPolicy
 from korsync.sync import state
+from korsync.sync.mapping import utcnow
 from korsync.sync.order_rows import order_rows
+from korsync.sync.pages import BeforeWrite, MappedPage, PageCommits
 from korsync.sync.prefetch import prefetch
-from korsync.sync.runner import StreamRun, map_page, utcnow
+from korsync.sync.rowset import RowSet
+from korsync.sync.runner import StreamRun
 
 ORDERS_PATH = "/v1/booking/orders"
 
@@ -55,17 +60,16 @@ def sync_orders(
     if watermark is not None:
         params["createdAt[strictly_after]"] = api_time(watermark - options.overlap)
     ceiling = started - options.safety_margin
+
+    def save_watermark(session: Session, mapped: MappedPage) -> None:
+        nonlocal watermark
+        watermark = latest_created(mapped.rows, watermark)
+        if watermark is not None:
+            state.save(session, "orders", watermark=min(watermark, ceiling))
+
     with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
         run.details = {"watermark_before": _show(watermark), "query": params}
-        for page in prefetch(client.iter_pages(ORDERS_PATH, params), reader):
-            rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
-            seen = [r["created_at"] for r in rows.rows.get("orders", ())]
-            if seen:
-                watermark = max([*seen, *([watermark] if watermark else [])])
-            with run.transaction() as session:
-                run.write(session, rows, rejects)
-                if watermark is not None:
-                    state.save(session, "orders", watermark=min(watermark, ceiling))
+        for _ in commit_orders(run, client, params, reader, options, save_watermark):
             run.details["watermark_after"] = _show(min(watermark, ceiling) if watermark else None)
     return run
 
@@ -79,14 +83,37 @@ def reconcile_orders(
     """Re-read every order created since ``since`` (default: ``reconcile_days`` ago)."""
     since = since or utcnow() - dt.timedelta(days=options.reconcile_days)
     params = {"order[createdAt]": "asc", "createdAt[after]": api_time(since)}
+
+    def save_page(session: Session, mapped: MappedPage) -> None:
+        state.save(session, "reconcile", cursor={"last_page": mapped.page.page})
+
     with StreamRun(sessions, "reconcile", "reconcile") as run, _reader() as reader:
         run.details = {"since": _show(since)}
-        for page in prefetch(client.iter_pages(ORDERS_PATH, params), reader):
-            rows, rejects = map_page(page, order_rows, utcnow(), options.pii.order)
-            with run.transaction() as session:
-                run.write(session, rows, rejects)
-                state.save(session, "reconcile", cursor={"last_page": page.page})
+        for _ in commit_orders(run, client, params, reader, options, save_page):
+            pass
     return run
+
+
+def commit_orders(
+    run: StreamRun,
+    client: ApiClient,
+    params: Mapping[str, Any],
+    reader: Executor,
+    options: OrdersOptions,
+    before_write: BeforeWrite,
+    stop: Callable[[], bool] = lambda: False,
+) -> PageCommits:
+    """The pages of orders matching ``params``, each read on ``reader`` while the one before is
+    written, redacted by the personal-data policy and committed as ``PageCommits`` says."""
+    pages = prefetch(client.iter_pages(ORDERS_PATH, params), reader)
+    return PageCommits(run, pages, order_rows, before_write, options.pii.order, stop)
+
+
+def latest_created(rows: RowSet, current: dt.datetime | None) -> dt.datetime | None:
+    """The latest ``createdAt`` among the page's orders and ``current`` (a page without orders
+    leaves ``current`` as it is)."""
+    seen = [row["created_at"] for row in rows.rows.get("orders", ())]
+    return max([*seen, *([current] if current else [])]) if seen else current
 
 
 def _reader() -> ThreadPoolExecutor:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -14,69 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.models import Reservation
-from korsync.sync import values as v
-from korsync.sync.rowset import RowSet
-from korsync.sync.runner import StreamRun, map_page, utcnow
-
-ITEM_NAMESPACE = uuid.UUID("9b3c1f0e-55a4-4d0c-9d7e-6c1c2f7a9e10")
-
-
-def reservation_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-    """Rows for one reservation and its items (whose ids derive from reservation + position)."""
-    rows = RowSet()
-    reservation_id = v.item_id(item)
-    catalog_id = v.ref(item, "catalog")
-    rows.placeholder("catalogs", catalog_id)
-    rows.add(
-        "reservations",
-        {
-            "id": reservation_id,
-            "catalog_id": catalog_id,
-            "organization_id": v.ref(item, "organization"),
-            "order_id": v.ref(item, "order"),
-            "created_at": v.timestamp(item, "createdAt"),
-            "expires_at": v.timestamp(item, "expiresAt"),
-            "expired": v.boolean(item, "expired"),
-            "total_amount_incl_tax": v.money(item, "totalAmountInclTax"),
-            "total_amount_excl_tax": v.money(item, "totalAmountExclTax"),
-            "seats_arrangement": v.text(item, "seatsArrangement"),
-            "releasable": v.boolean(item, "releasable"),
-            "status": v.text(item, "status"),
-            "raw": dict(item),
-            "synced_at": now,
-        },
-    )
-    rows.replace_children("reservation_items", "reservation_id", reservation_id)
-    for position, line in enumerate(item.get("items") or []):
-        if not isinstance(line, Mapping):
-            raise v.MappingError(f"items[{position}]: not an object")
-        rows.add("reservation_items", _item(rows, line, position, reservation_id, now))
-    return rows
-
-
-def _item(
-    rows: RowSet,
-    line: Mapping[str, Any],
-    position: int,
-    reservation_id: uuid.UUID,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    offer_id, product_id = v.ref(line, "offer"), v.ref(line, "product")
-    catalog_id = v.ref_parents(line, "offer").get("catalog")
-    rows.placeholder("offers", offer_id, catalog_id=catalog_id)
-    rows.placeholder("products", product_id, catalog_id=catalog_id)
-    return {
-        "id": uuid.uuid5(ITEM_NAMESPACE, f"{reservation_id}/{position}"),
-        "reservation_id": reservation_id,
-        "position": position,
-        "offer_id": offer_id,
-        "product_id": product_id,
-        "date": v.date(line, "date"),
-        "amount_incl_tax": v.money(line, "amountInclTax"),
-        "amount_excl_tax": v.money(line, "amountExclTax"),
-        "raw": dict(line),
-        "synced_at": now,
-    }
+from korsync.sync.pages import MappedPage, PageCommits
+from korsync.sync.reservation_rows import reservation_rows
+from korsync.sync.runner import StreamRun
 
 
 def _open_horizon(session: Session) -> dt.datetime | None:
@@ -93,15 +32,18 @@ def sync_reservations(client: ApiClient, sessions: sessionmaker[Session]) -> Str
     """Walk reservations newest first until only settled, known ones remain."""
     with sessions() as session:
         horizon = _open_horizon(session)
+    known: set[uuid.UUID] = set()
+
+    def read_known(session: Session, mapped: MappedPage) -> None:
+        """Which of the page's reservations were stored before this page wrote them."""
+        ids = [row["id"] for row in mapped.rows.rows.get("reservations", [])]
+        known.clear()
+        known.update(session.scalars(select(Reservation.id).where(Reservation.id.in_(ids))))
+
     with StreamRun(sessions, "reservations", "newest-first") as run:
-        for page in client.iter_pages("/v1/booking/reservations", {"order[createdAt]": "desc"}):
-            rows, rejects = map_page(page, reservation_rows, utcnow())
-            seen = rows.rows.get("reservations", [])
-            with run.transaction() as session:
-                ids = [row["id"] for row in seen]
-                known = set(session.scalars(select(Reservation.id).where(Reservation.id.in_(ids))))
-                run.write(session, rows, rejects)
-            if _settled(seen, known, horizon):
+        pages = client.iter_pages("/v1/booking/reservations", {"order[createdAt]": "desc"})
+        for mapped in PageCommits(run, pages, reservation_rows, read_known):
+            if _settled(mapped.rows.rows.get("reservations", []), known, horizon):
                 break
     return run
 

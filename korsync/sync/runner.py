@@ -10,14 +10,11 @@ success unless its body finished.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import hashlib
-import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any
@@ -25,37 +22,16 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from korsync.api.pagination import Page
 from korsync.db.upsert import UpsertResult, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
-from korsync.sync.values import MappingError
+from korsync.sync.mapping import Rejection, utcnow
 
 log = logging.getLogger("korsync.sync")
-Mapper = Callable[[Mapping[str, Any], dt.datetime], rs.RowSet]
 # How often a run's counters are recorded while it runs: with every page they cost a statement
 # per page; the end of the run records them exactly.
 COUNTERS_EVERY_S = 1.0
 _NEW_PARENTS = "korsync.new_parents"  # Session.info key: placeholder parents this page adds
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclasses.dataclass(frozen=True)
-class Rejection:
-    """An item that could not be mirrored, with why."""
-
-    raw: Any
-    reason: str
-
-    @property
-    def key(self) -> str:
-        if isinstance(self.raw, Mapping) and isinstance(self.raw.get("id"), str | int):
-            return str(self.raw["id"])
-        payload = json.dumps(self.raw, sort_keys=True, default=str).encode()
-        return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
 @dataclasses.dataclass
@@ -66,32 +42,6 @@ class RunTotals:
     rows: UpsertResult = dataclasses.field(default_factory=UpsertResult)
     deleted: int = 0
     rejects: int = 0
-
-
-def map_items(
-    items: Iterable[Any], mapper: Mapper, now: dt.datetime
-) -> tuple[rs.RowSet, list[Rejection]]:
-    """Rows for every item ``mapper`` understands, and a rejection for each it does not."""
-    rows, rejects = rs.RowSet(), []
-    for item in items:
-        try:
-            rows.extend(mapper(item, now))
-        except MappingError as exc:
-            rejects.append(Rejection(item, str(exc)))
-    return rows, rejects
-
-
-def map_page(
-    page: Page, mapper: Mapper, now: dt.datetime, redact: Callable[[Any], Any] | None = None
-) -> tuple[rs.RowSet, list[Rejection]]:
-    """``map_items`` over a fetched page, plus the members the client could not understand.
-
-    ``redact`` (the personal-data policy) rewrites every item, rejected ones too, first.
-    """
-    redact = redact or (lambda item: item)
-    rows, rejects = map_items([redact(item) for item in page.items], mapper, now)
-    rejects += [Rejection(redact(r.raw), r.reason) for r in page.rejects]
-    return rows, rejects
 
 
 class StreamRun:

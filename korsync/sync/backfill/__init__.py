@@ -16,8 +16,9 @@ from korsync.api.client import ApiClient
 from korsync.sync import state
 from korsync.sync.backfill.processes import OpenWorker, walk_in_processes
 from korsync.sync.backfill.walker import Backfill, Progress, is_sqlite
+from korsync.sync.mapping import utcnow
 from korsync.sync.orders import OrdersOptions, api_time
-from korsync.sync.runner import StreamRun, utcnow
+from korsync.sync.runner import StreamRun
 
 
 def sync_backfill(

@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from korsync.api import jsonld
 from korsync.api.client import ApiClient
 from korsync.sync import state
-from korsync.sync.order_rows import order_rows
-from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time
-from korsync.sync.prefetch import prefetch
-from korsync.sync.runner import StreamRun, map_page, utcnow
+from korsync.sync.mapping import utcnow
+from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time, commit_orders, latest_created
+from korsync.sync.pages import MappedPage
+from korsync.sync.runner import StreamRun
 from korsync.sync.values import timestamp
 
 log = logging.getLogger("korsync.sync")
@@ -62,8 +63,8 @@ def _range(
     if since is not None:
         params["createdAt[after]"] = api_time(since)
     body = client.get_json(ORDERS_PATH, params)
-    members = body.get("member") or body.get("hydra:member") or []
-    total = int(body.get("totalItems", body.get("hydra:totalItems", 0)) or 0)
+    members = jsonld.members(body) or []
+    total = jsonld.total_items(body) or 0
     if since is None:
         first = timestamp(members[0], "createdAt") if members else None
         since = first or until
@@ -136,21 +137,29 @@ class Backfill:
             "createdAt[after]": api_time(checkpoint or part.start),
             "createdAt[strictly_before]": api_time(part.end),
         }
-        for page in prefetch(self.client.iter_pages(ORDERS_PATH, params), self.reader):
-            if self.stopping.is_set():
-                return  # unfinished: the checkpoint stays where the last page left it
-            rows, rejects = map_page(page, order_rows, utcnow(), self.options.pii.order)
-            seen = [r["created_at"] for r in rows.rows.get("orders", ())]
-            checkpoint = max([*seen, *([checkpoint] if checkpoint else [])]) if seen else checkpoint
-            with run.transaction() as session:
-                run.write(session, rows, rejects)
-                state.save(
-                    session, "backfill", part.scope, watermark=checkpoint, cursor={"done": False}
-                )
-            progress(len(page.items) + len(page.rejects))
+
+        def save_checkpoint(session: Session, mapped: MappedPage) -> None:
+            nonlocal checkpoint
+            checkpoint = latest_created(mapped.rows, checkpoint)
+            state.save(
+                session, "backfill", part.scope, watermark=checkpoint, cursor={"done": False}
+            )
+
+        commits = commit_orders(
+            run,
+            self.client,
+            params,
+            self.reader,
+            self.options,
+            save_checkpoint,
+            self.stopping.is_set,
+        )
+        for mapped in commits:
+            progress(len(mapped.page.items) + len(mapped.page.rejects))
             self.saw(checkpoint)
-        with self.sessions.begin() as session:
-            state.save(session, "backfill", part.scope, cursor={"done": True})
+        if commits.finished:  # when stopped, the checkpoint stays where the last page left it
+            with self.sessions.begin() as session:
+                state.save(session, "backfill", part.scope, cursor={"done": True})
 
     def saw(self, created_at: dt.datetime | None) -> None:
         """Note a createdAt committed by this backfill (the watermark may move up to it)."""
