@@ -5,8 +5,8 @@ or hostile, this is. ``Upstream.client()`` is a real ``ApiClient`` sending throu
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
