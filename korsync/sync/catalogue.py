@@ -177,9 +177,12 @@ def _catalog(refresh: CatalogueRefresh, catalog_id: uuid.UUID) -> None:
 
 def _offer(refresh: CatalogueRefresh, catalog_id: uuid.UUID, offer: Mapping[str, Any]) -> None:
     offer_id = v.item_id(offer)
-    tickets = {v.item_id(t) for t in offer.get("tickets") or [] if isinstance(t, Mapping)}
+    listed = offer.get("tickets")
+    if not isinstance(listed, list):
+        return  # not sent (or not a list: the offer was rejected): its tickets are kept
+    tickets = {v.item_id(t) for t in listed if isinstance(t, Mapping)}
     refresh.record(("offer_tickets", "offer_id", offer_id), tickets)
-    for ticket in offer.get("tickets") or []:
+    for ticket in listed:
         if not isinstance(ticket, Mapping) or ticket.get("dateAccess") is not False:
             continue  # all-day tickets have no sessions
         ticket_id = v.item_id(ticket)

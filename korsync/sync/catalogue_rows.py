@@ -1,5 +1,9 @@
 """How catalogue items become rows, for both catalogue models. Each ``*_rows`` factory takes
-the parent ids the walk knows and returns a mapper for that collection's items."""
+the parent ids the walk knows and returns a mapper for that collection's items.
+
+Absent is not empty: an offer sent without ``tickets``, a form without ``fields`` or a field
+without ``choices`` (missing or ``null``) keeps the stored children; only a list actually
+sent, ``[]`` included, replaces them (the refresh marks an offer's tickets likewise)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 from korsync.sync import values as v
 from korsync.sync.mapping import Mapper
-from korsync.sync.rowset import RowSet
+from korsync.sync.rowset import RowSet, child_list
 
 VENUE_FIELDS = (
     "name",
@@ -148,7 +152,7 @@ def offer_rows(catalog_id: uuid.UUID) -> Mapper:
                 "availability_read_at": now if "availableQuantity" in item else None,
             },
         )
-        for ticket in item.get("tickets") or []:
+        for ticket in child_list(item, "tickets") or []:
             if not isinstance(ticket, Mapping):
                 raise v.MappingError("tickets: not an object")
             rowset.extend(offer_ticket_rows(catalog_id, offer_id)(ticket, now))
@@ -204,8 +208,12 @@ def form_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
     rowset = RowSet()
     form_id = v.item_id(item)
     rowset.add("forms", {**_common(item, now), "code": v.text(item, "code")})
-    rowset.replace_children("form_fields", "form_id", form_id)
-    for position, field in enumerate(item.get("fields") or []):
+    fields = child_list(item, "fields")
+    if fields is None:
+        rowset.keep_children("form", form_id, "fields")
+    else:
+        rowset.replace_children("form_fields", "form_id", form_id)
+    for position, field in enumerate(fields or []):
         if not isinstance(field, Mapping):
             raise v.MappingError(f"fields[{position}]: not an object")
         field_id = v.item_id(field)
@@ -221,8 +229,10 @@ def form_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
                 "label": v.text(field, "label"),
             },
         )
-        rowset.replace_children("form_field_choices", "form_field_id", field_id)
-        for index, choice in enumerate(field.get("choices") or []):
+        choices = child_list(field, "choices", f"fields[{position}].")
+        if choices is not None:
+            rowset.replace_children("form_field_choices", "form_field_id", field_id)
+        for index, choice in enumerate(choices or []):
             rowset.add("form_field_choices", _choice(choice, field_id, index, now))
     return rowset
 

@@ -4,7 +4,12 @@ placeholder document rows for the document IRIs listed on the order.
 
 Each object's JSON is stored once: the order's ``raw`` leaves out ``items`` and an item's
 leaves out ``tickets``, which are rows of their own with their ``position`` in the list (the
-``orders_as_sent`` view puts the order back together)."""
+``orders_as_sent`` view puts the order back together).
+
+Absent is not empty: an order sent without ``items`` (or with ``"items": null``) keeps its
+stored items and their tickets, and an item without ``tickets`` keeps its tickets; only a list
+actually sent, ``[]`` included, replaces them. Such an order's ``raw`` is stored as always (less
+``items``), so ``orders_as_sent`` shows it with the items last sent (``[]`` if none ever was)."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Any
 
 from korsync.pii import HASH_PREFIX
 from korsync.sync import values as v
-from korsync.sync.rowset import RowSet
+from korsync.sync.rowset import RowSet, child_list
 
 CUSTOMER_FIELDS = ("title", "firstname", "lastname", "email", "phone", "country", "language")
 BENEFICIARY_FIELDS = ("title", "firstname", "lastname", "email", "phone", "nationality")
@@ -42,15 +47,15 @@ def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
     order_id = v.item_id(item)
     if v.timestamp(item, "createdAt") is None:
         raise v.MappingError("createdAt: missing (needed to place the order in time)")
-    items = item.get("items") or []
-    if not isinstance(items, list):
-        raise v.MappingError("items: not a list")
-    catalog_id = v.ref(item, "catalog") or _catalog_of(items)
+    items = child_list(item, "items")
+    catalog_id = v.ref(item, "catalog") or _catalog_of(items or [])
     rows.placeholder("catalogs", catalog_id)
     rows.add("orders", _order(item, order_id, catalog_id, now))
-    rows.replace_children("order_items", "order_id", order_id)
-    rows.replace_children("order_item_tickets", "order_id", order_id)
-    for position, line in enumerate(items):
+    if items is None:
+        rows.keep_children("order", order_id, "items")
+    else:
+        rows.replace_children("order_items", "order_id", order_id)
+    for position, line in enumerate(items or []):
         if not isinstance(line, Mapping):
             raise v.MappingError(f"items[{position}]: not an object")
         _item(rows, line, position, order_id, now)
@@ -141,10 +146,12 @@ def _item(
             "synced_at": now,
         },
     )
-    tickets = line.get("tickets") or []
-    if not isinstance(tickets, list):
-        raise v.MappingError(f"items[{position}].tickets: not a list")
-    for index, ticket in enumerate(tickets):
+    tickets = child_list(line, "tickets", f"items[{position}].")
+    if tickets is None:
+        rows.keep_children("order item", item_id, "tickets")
+    else:
+        rows.replace_children("order_item_tickets", "order_item_id", item_id)
+    for index, ticket in enumerate(tickets or []):
         if not isinstance(ticket, Mapping):
             raise v.MappingError(f"items[{position}].tickets[{index}]: not an object")
         rows.add("order_item_tickets", _ticket(rows, ticket, order_id, item_id, index, now))

@@ -1,6 +1,9 @@
 """How a reservation becomes rows: the reservation, its items (with ids derived from the
 reservation and their position), and placeholders for the catalog, offers and products they
-point at."""
+point at.
+
+A reservation sent without ``items`` (or with ``"items": null``) keeps its stored items; only
+a list actually sent, ``[]`` included, replaces them."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from korsync.sync import values as v
-from korsync.sync.rowset import RowSet
+from korsync.sync.rowset import RowSet, child_list
 
 ITEM_NAMESPACE = uuid.UUID("9b3c1f0e-55a4-4d0c-9d7e-6c1c2f7a9e10")
 
@@ -40,8 +43,12 @@ def reservation_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
             "synced_at": now,
         },
     )
-    rows.replace_children("reservation_items", "reservation_id", reservation_id)
-    for position, line in enumerate(item.get("items") or []):
+    items = child_list(item, "items")
+    if items is None:
+        rows.keep_children("reservation", reservation_id, "items")
+    else:
+        rows.replace_children("reservation_items", "reservation_id", reservation_id)
+    for position, line in enumerate(items or []):
         if not isinstance(line, Mapping):
             raise v.MappingError(f"items[{position}]: not an object")
         rows.add("reservation_items", _item(rows, line, position, reservation_id, now))

@@ -2,18 +2,21 @@
 
 Mapping code adds full rows (``add``), placeholder parents known only by id (``placeholder``),
 and for embedded collections the parents whose children were all given (``replace_children``),
-so children that vanished from an order are removed. ``write`` upserts parents before
-children in one session; the caller commits. ``KnownParents`` lets a run skip placeholder
-parents it has already committed.
+so children that vanished from an order are removed. Absent is not empty: ``child_list`` reads
+an embedded list, and only a list actually sent (``[]`` included) may replace the stored
+children; a missing or ``null`` one leaves them as they are (``keep_children`` notes it, and
+``write`` logs it). ``write`` upserts parents before children in one session; the caller
+commits. ``KnownParents`` lets a run skip placeholder parents it has already committed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Table, delete
@@ -21,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from korsync.db.upsert import UpsertResult, ensure_rows, upsert_rows
 from korsync.models import metadata
+from korsync.sync.values import MappingError
+
+log = logging.getLogger("korsync.sync")
 
 # Columns whose change alone is not a content change (read times of snapshot values).
 SNAPSHOT_TIMES = {
@@ -46,6 +52,7 @@ class RowSet:
     children: dict[tuple[str, str], set[uuid.UUID]] = dataclasses.field(
         default_factory=lambda: defaultdict(set)
     )
+    kept: list[str] = dataclasses.field(default_factory=list)
 
     def add(self, table: str, row: Row) -> None:
         self.rows[table].append(row)
@@ -58,6 +65,10 @@ class RowSet:
         """Children of ``parent_id`` in ``table`` not added in this set are deleted on write."""
         self.children[(table, parent_column)].add(parent_id)
 
+    def keep_children(self, parent: str, parent_id: uuid.UUID, key: str) -> None:
+        """Note that ``parent``'s list ``key`` was not sent, so its stored children are kept."""
+        self.kept.append(f"{parent} {parent_id} ({key})")
+
     def extend(self, other: RowSet) -> None:
         for name, rows in other.rows.items():
             self.rows[name].extend(rows)
@@ -65,6 +76,16 @@ class RowSet:
             self.placeholders[name].extend(rows)
         for key, parents in other.children.items():
             self.children[key] |= parents
+        self.kept += other.kept
+
+
+def child_list(item: Mapping[str, Any], key: str, where: str = "") -> list[Any] | None:
+    """The embedded list ``item[key]``, or ``None`` when it is absent or ``null`` (the stored
+    children must then be kept); raises ``MappingError`` when it is something else."""
+    children = item.get(key)
+    if children is None or isinstance(children, list):
+        return children
+    raise MappingError(f"{where}{key}: not a list")
 
 
 class KnownParents:
@@ -96,6 +117,9 @@ class KnownParents:
 
 def write(session: Session, rowset: RowSet) -> UpsertResult:
     """Upsert every row, parents first; returns the counts over all tables."""
+    if rowset.kept:
+        shown = ", ".join(rowset.kept[:5]) + (", ..." if len(rowset.kept) > 5 else "")
+        log.warning("%d list(s) not sent, stored children kept: %s", len(rowset.kept), shown)
     total = UpsertResult()
     new_ids: dict[str, frozenset[Any]] = {}  # rows this write inserted, by table
     parents = {_parent_table(table, column) for table, column in rowset.children}
