@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The daemon (`korsync run`): seconds between runs of each stream, when a stream counts as
-    # stale (this many intervals without a success), the longest wait between attempts to reach
+    # stale (this many intervals without a success), how soon a failed stream is tried again
+    # (doubling while it fails, up to its interval), the longest wait between attempts to reach
     # the database at start-up, and the optional Prometheus endpoint (off unless a port is set).
     orders_interval: float = Field(default=300.0, gt=0)
     reconcile_interval: float = Field(default=3600.0, gt=0)
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
     reservations_interval: float = Field(default=900.0, gt=0)
     catalogue_interval: float = Field(default=86400.0, gt=0)
     stale_factor: float = Field(default=3.0, ge=1)
+    retry_after: float = Field(default=60.0, gt=0)
     db_retry_max: float = Field(default=60.0, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_address: str = "127.0.0.1"

@@ -39,6 +39,7 @@ from korsync.daemon import service
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
+from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
 
 
@@ -72,11 +73,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 def print_outcomes(outcomes: list[StreamOutcome]) -> None:
-    """One line per stream: what it did, or why it failed."""
+    """One line per stream: what it did, why it did not run, or why it failed."""
     for outcome in outcomes:
         if outcome.run is not None:
             looked_at = json.dumps(outcome.run.details, default=str, ensure_ascii=False)
             click.echo(f"{outcome.name}: {outcome.run.summary()}; {looked_at}")
+        elif outcome.skipped:
+            click.echo(f"{outcome.name}: skipped: another korsync process is running it")
         else:
             click.echo(f"{outcome.name}: FAILED: {outcome.error}", err=True)
 
@@ -86,7 +89,11 @@ def print_outcomes(outcomes: list[StreamOutcome]) -> None:
 @stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """One pass of the named streams (default: all); exit 0 only if every one succeeded."""
+    """One pass of the named streams (default: all); exit 0 only if none failed.
+
+    A stream that another korsync process (the daemon, another sync) is running at the time is
+    skipped, not waited for, and said so: one writer per stream.
+    """
     settings = settings_of(ctx)
     try:
         client = build_client(settings)
@@ -131,7 +138,10 @@ def backfill(
     workers: int | None,
     processes: int,
 ) -> None:
-    """Re-walk orders created in a range, in concurrent createdAt slices; resumable."""
+    """Re-walk orders created in a range, in concurrent createdAt slices; resumable.
+
+    Refused (exit 1) while another korsync process runs a backfill on the same database.
+    """
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
@@ -158,6 +168,8 @@ def backfill(
                 processes=processes,
                 open_worker=functools.partial(backfill_worker, env_file, overrides, processes),
             )
+        except StreamBusy:
+            fail("another korsync process is running a backfill on this database", code=1)
         except Exception as exc:
             fail(f"backfill failed (re-run to resume): {describe(exc)}", code=1)
     click.echo(f"backfill: {run.summary()}")

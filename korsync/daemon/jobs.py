@@ -25,7 +25,6 @@ from sqlalchemy.exc import DBAPIError
 
 from korsync.api.client import ApiClient
 from korsync.daemon import systemd
-from korsync.daemon.locks import stream_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.transport import ShuttingDown
 from korsync.db.engine import make_session_factory
@@ -72,7 +71,7 @@ class JobRunner:
         self._active: set[str] = set()
         self._lock = threading.Lock()
         self._last = "no run finished yet"
-        self._failing: set[str] = set()
+        self._failures: dict[str, int] = {}  # consecutive failed runs, by stream
         for name in STREAMS:
             metrics.track(name)
 
@@ -99,11 +98,7 @@ class JobRunner:
 
     def _attempt(self, name: str, runtime: Runtime) -> Result:
         try:
-            with stream_lock(self.engine, name) as held:
-                if not held:
-                    log.info("%s: another korsync daemon is running this stream; skipped", name)
-                    return Result("skipped", "skipped: another daemon holds its lock")
-                outcome = run_streams(runtime.client, self.sessions, runtime.options, [name])[0]
+            outcome = run_streams(runtime.client, self.sessions, runtime.options, [name])[0]
         except ShuttingDown:
             log.info("%s: interrupted by shutdown after its last committed page", name)
             return Result("interrupted", "interrupted by shutdown")
@@ -113,6 +108,9 @@ class JobRunner:
         except Exception as exc:  # a bug; logged in full, and the daemon stays up
             log.exception("%s: run crashed", name)
             return Result("failed", describe(exc))
+        if outcome.skipped:
+            log.info("%s: skipped: another korsync process is running this stream", name)
+            return Result("skipped", "skipped: another korsync process holds its lock")
         if outcome.run is None:
             error = describe(outcome.error or "failed")
             log.error("%s: run failed: %s", name, error)
@@ -125,9 +123,9 @@ class JobRunner:
         with self._lock:
             self._last = f"{name} {result.status} at {when}: {result.message}"
             if result.status == "failed":
-                self._failing.add(name)
+                self._failures[name] = self._failures.get(name, 0) + 1
             elif result.status == "succeeded":
-                self._failing.discard(name)
+                self._failures.pop(name, None)
             if not self.stopping.is_set():
                 systemd.status(self._status_line())
         try:
@@ -142,8 +140,13 @@ class JobRunner:
             return self._status_line()
 
     def _status_line(self) -> str:
-        failing = f"; failing: {', '.join(sorted(self._failing))}" if self._failing else ""
+        failing = f"; failing: {', '.join(sorted(self._failures))}" if self._failures else ""
         return self._last + failing
+
+    def failures(self, name: str) -> int:
+        """How many runs of ``name`` in a row have failed (0 after a success)."""
+        with self._lock:
+            return self._failures.get(name, 0)
 
     def active(self) -> list[str]:
         """The streams running now."""

@@ -74,3 +74,9 @@ def build_scheduler(
             max_instances=1, coalesce=True, misfire_grace_time=None,
         )  # fmt: skip
     return scheduler
+
+
+def retry_delay(failures: int, interval: float, first: float) -> float:
+    """Seconds until a stream that failed ``failures`` times in a row is tried again: ``first``
+    (``KORSYNC_RETRY_AFTER``), doubling with each failure, never more than its interval."""
+    return min(interval, first * 2.0 ** max(0, failures - 1))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -21,7 +22,12 @@ import time
 from collections.abc import Callable, Sequence
 
 import httpx
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -32,7 +38,7 @@ from korsync.daemon import systemd
 from korsync.daemon.jobs import JobRunner
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
-from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, trigger
+from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, retry_delay, trigger
 from korsync.daemon.signals import Signals
 from korsync.daemon.transport import DaemonTransport
 from korsync.db.engine import make_engine
@@ -40,6 +46,7 @@ from korsync.db.errors import describe
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.logs import configure_logging_for
 from korsync.status import read_stream, stale_thresholds
+from korsync.sync.runner import close_abandoned_runs
 from korsync.sync.streams import STREAMS, SyncOptions, intervals
 
 log = logging.getLogger("korsync.scheduler")
@@ -172,6 +179,10 @@ class Daemon:
             self.metrics.stale_after.labels(name).set(thresholds[name].total_seconds())
 
     def _start_scheduler(self) -> BackgroundScheduler:
+        for stream in close_abandoned_runs(self.jobs.sessions):
+            log.warning(
+                "%s: a run left running by a process that is gone is recorded failed", stream
+            )
         last = self._restore_metrics()
         workers = len(self.streams) if self.engine.dialect.name == "postgresql" else 1
         scheduler = build_scheduler(
@@ -183,6 +194,7 @@ class Daemon:
             streams=self.streams,
         )
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        scheduler.add_listener(functools.partial(self._retry_soon, scheduler), EVENT_JOB_EXECUTED)
         for job in scheduler.get_jobs():
             if job.id != "heartbeat":
                 every, first = job.trigger.interval.total_seconds(), job.next_run_time
@@ -191,6 +203,20 @@ class Daemon:
                 )
         scheduler.start()
         return scheduler
+
+    def _retry_soon(self, scheduler: BackgroundScheduler, event: JobEvent) -> None:
+        """After a failed run, try the stream again in a minute, doubling while it keeps
+        failing, rather than a whole interval later (a day, for the catalogue)."""
+        failures = self.jobs.failures(event.job_id)
+        job = scheduler.get_job(event.job_id)
+        if not failures or job is None or self.stopping.is_set():
+            return
+        interval = job.trigger.interval.total_seconds()
+        delay = retry_delay(failures, interval, self.settings.retry_after)
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        if job.next_run_time is not None and when < job.next_run_time:
+            job.modify(next_run_time=when)
+            log.info("%s: failed %d time(s) in a row; next try in %gs", job.id, failures, delay)
 
     def _skipped(self, event: JobEvent) -> None:
         """A turn APScheduler skipped: the last run still busy (or queued), or too late."""

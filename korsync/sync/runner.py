@@ -1,7 +1,8 @@
 """Running one stream: its record in ``sync_runs``, page transactions, and rejected records.
 
-``StreamRun`` opens a run (marking runs of the same stream left ``running`` by a killed
-process as ``interrupted``), gives out one transaction per page in which rows, rejects and
+``StreamRun`` takes the stream's lock — one writer per stream, whoever starts it — and opens a
+run (marking runs of the stream left ``running`` by a process that is gone as ``failed``, with
+why), gives out one transaction per page in which rows, rejects and
 state commit together (with the run's counters at most once a second), and closes the run as
 ``succeeded`` or ``failed`` with the error and exact counters. A run is never recorded as a
 success unless its body finished.
@@ -9,6 +10,7 @@ success unless its body finished.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -19,15 +21,18 @@ from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from korsync.db.upsert import UpsertResult, upsert_rejects
+from korsync.db.errors import describe
+from korsync.db.locks import stream_lock
+from korsync.db.upsert import UpsertResult, refusal, resolve_rejects, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
 from korsync.sync.mapping import Rejection, utcnow
 
 log = logging.getLogger("korsync.sync")
+ABANDONED = "its process ended before the run finished (killed, or cut off from the database)"
 # How often a run's counters are recorded while it runs: with every page they cost a statement
 # per page; the end of the run records them exactly.
 COUNTERS_EVERY_S = 1.0
@@ -44,6 +49,36 @@ class RunTotals:
     rejects: int = 0
 
 
+def close_abandoned_runs(sessions: sessionmaker[Session]) -> list[str]:
+    """Record as failed every run left ``running`` by a process that is gone (its stream's lock
+    is free); a run whose stream is locked belongs to a live process and is left alone.
+    Returns the streams whose runs were closed."""
+    with sessions() as session:
+        streams = session.scalars(
+            select(SyncRun.stream).where(SyncRun.status == "running").distinct()
+        ).all()
+    closed = []
+    for stream in streams:
+        with stream_lock(sessions.kw["bind"], stream) as held:
+            if held:
+                with sessions.begin() as session:
+                    _close_abandoned(session, stream)
+                closed.append(stream)
+    return closed
+
+
+def _close_abandoned(session: Session, stream: str) -> None:
+    session.execute(
+        update(SyncRun)
+        .where(SyncRun.stream == stream, SyncRun.status == "running")
+        .values(status="failed", error=ABANDONED, finished_at=utcnow())
+    )
+
+
+class StreamBusy(Exception):
+    """Another process holds the stream's lock: this run did not start."""
+
+
 class StreamRun:
     """One recorded run of one stream; use as a context manager."""
 
@@ -56,6 +91,7 @@ class StreamRun:
         run_id: uuid.UUID | None = None,
     ) -> None:
         self.sessions, self.stream, self.mode = sessions, stream, mode
+        self._held = contextlib.ExitStack()
         self.totals = RunTotals()
         self.details: dict[str, Any] = {}
         self.run_id = run_id
@@ -70,18 +106,28 @@ class StreamRun:
         self._serialize_writes = sessions.kw["bind"].dialect.name == "sqlite"
 
     def __enter__(self) -> StreamRun:
+        """Take the stream's lock (``StreamBusy`` if another process holds it), close the runs
+        of it left ``running`` by a process that is gone, and record this one."""
+        engine = self.sessions.kw["bind"]
+        if not self._held.enter_context(stream_lock(engine, self.stream)):
+            self._held.close()
+            raise StreamBusy(f"{self.stream}: another korsync process is running this stream")
+        try:
+            self._open()
+        except BaseException:
+            self._held.close()
+            raise
+        log.info("%s: %s run started", self.stream, self.mode)
+        return self
+
+    def _open(self) -> None:
         with self.sessions.begin() as session:
-            session.execute(
-                update(SyncRun)
-                .where(SyncRun.stream == self.stream, SyncRun.status == "running")
-                .values(status="interrupted", error="the process ended before the run finished")
-            )
+            # We hold the lock, so whoever left runs of it running is gone.
+            _close_abandoned(session, self.stream)
             run = SyncRun(stream=self.stream, mode=self.mode, status="running")
             session.add(run)
             session.flush()
             self.run_id = run.id
-        log.info("%s: %s run started", self.stream, self.mode)
-        return self
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -134,11 +180,14 @@ class StreamRun:
         rows: rs.RowSet,
         rejects: Sequence[Rejection] = (),
         pages: int = 1,
+        written: Sequence[str] = (),
     ) -> UpsertResult:
-        """Write the rows and rejects of ``pages`` fetched pages in ``session``."""
+        """Write the rows and rejects of ``pages`` fetched pages in ``session``; the open
+        rejects of the items ``written`` (their ``record_key``s) are marked resolved."""
         new_parents = self._parents.drop_known(rows)
         session.info.get(_NEW_PARENTS, set()).update(new_parents)
         result = rs.write(session, rows)
+        resolve_rejects(session, written)
         if rejects:
             upsert_rejects(session, self.stream, [(r.key, r.reason, r.raw) for r in rejects])
         with self._lock:
@@ -146,8 +195,28 @@ class StreamRun:
             self.totals.rows += result
             self.totals.rejects += len(rejects)
         for reject in rejects:
-            log.warning("%s: rejected item %s: %s", self.stream, reject.key, reject.reason)
+            log.warning("%s: rejected item %s: %s", self.stream, _short(reject.key), reject.reason)
         return result
+
+    def refused(self, items: Sequence[rs.RowSet]) -> dict[int, str]:
+        """The items (each one item's rows) whose rows the database refuses, by index, with why
+        (``db.upsert.refusal``). Each item is written alone in a transaction rolled back at
+        once, so nothing here is kept; any other failure is raised."""
+        guard = self._write_lock if self._serialize_writes else nullcontext()
+        refused: dict[int, str] = {}
+        with guard:
+            for index, rows in enumerate(items):
+                with self.sessions() as session:
+                    try:
+                        rs.write(session, rows)
+                    except Exception as exc:
+                        reason = refusal(exc)
+                        if reason is None:
+                            raise
+                        refused[index] = reason
+                    finally:
+                        session.rollback()
+        return refused
 
     def _counters(self) -> dict[str, Any]:
         with self._lock:
@@ -171,20 +240,32 @@ class StreamRun:
         status = "succeeded" if exc is None else "failed"
         if kind is not None and not issubclass(kind, Exception):
             status = "interrupted"  # KeyboardInterrupt, SystemExit: cut short, never a success
-        error = None if exc is None else f"{type(exc).__name__}: {exc}"[:2000]
-        with self.sessions.begin() as session:
-            values = {**self._counters(), "status": status, "error": error, "finished_at": utcnow()}
-            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+        error = None if exc is None else describe(exc)
+        try:
+            with self.sessions.begin() as session:
+                values = {**self._counters(), "status": status, "error": error}
+                values["finished_at"] = utcnow()
+                session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+        finally:
+            self._held.close()
         summary = self.summary()
-        if exc is None:
-            log.info("%s: %s", self.stream, summary)
-        else:
-            log.error("%s: %s after %s", self.stream, status, summary)
+        if status == "failed":
+            log.error("%s: %s run failed after %s: %s", self.stream, self.mode, summary, error)
+        else:  # a stop asked for (SIGTERM, Ctrl-C) is no error
+            log.info("%s: %s run %s: %s", self.stream, self.mode, status, summary)
 
     def summary(self) -> str:
+        """What the run did, in one line (the stream and mode are said by whoever shows it)."""
         t = self.totals
         return (
-            f"{self.mode}: {t.pages} page(s), {t.rows.inserted} inserted, "
+            f"{t.pages} page(s), {t.rows.inserted} inserted, "
             f"{t.rows.updated} updated, {t.rows.unchanged} unchanged, "
             f"{t.deleted} marked deleted, {t.rejects} rejected"
         )
+
+
+def _short(key: str) -> str:
+    """A rejected item's key as logged: its first 40 characters (unprintable ones as ``?``)
+    and ``…`` when there were more; a hostile id can be kilobytes long."""
+    shown = "".join(c if c.isprintable() else "?" for c in key[:40])
+    return shown + "…" if len(key) > 40 else shown

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.config import Settings
+from korsync.db.errors import describe
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
 from korsync.sync.reservations import sync_reservations
-from korsync.sync.runner import StreamRun
+from korsync.sync.runner import StreamBusy, StreamRun
 
 log = logging.getLogger("korsync.sync")
 
@@ -72,6 +73,7 @@ class StreamOutcome:
     name: str
     run: StreamRun | None
     error: str | None = None
+    skipped: str | None = None  # why it did not run (another process is running it)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,8 @@ def run_streams(
             continue
         try:
             outcomes.append(StreamOutcome(name, stream.run(client, sessions, options)))
+        except StreamBusy as exc:
+            outcomes.append(StreamOutcome(name, None, skipped=str(exc)))
         except Exception as exc:  # recorded in sync_runs by StreamRun; the others still run
-            outcomes.append(StreamOutcome(name, None, f"{type(exc).__name__}: {exc}"))
+            outcomes.append(StreamOutcome(name, None, describe(exc)))
     return outcomes

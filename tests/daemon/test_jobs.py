@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from korsync.api.client import ApiClient, ClientOptions
 from korsync.daemon import systemd
 from korsync.daemon.jobs import JobRunner
-from korsync.daemon.locks import stream_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.transport import DaemonTransport
 from korsync.db.engine import make_engine
+from korsync.db.locks import stream_lock
 from korsync.fake_api import Simulator
 from korsync.sync.streams import SyncOptions
 from tests.support.daemon import NotifySocket, runs, wait_for
@@ -135,18 +135,19 @@ def test_a_run_ending_after_stop_leaves_systemd_status_at_stopping(
     assert jobs.status_line().startswith("orders interrupted at ")
 
 
-def test_job_skips_a_stream_another_daemon_is_running(pg_engine: Engine, sim: Simulator) -> None:
-    """On PostgreSQL a job whose stream's advisory lock is taken skips the run and says so."""
-    theirs = make_engine(pg_engine.url)
+def test_job_skips_a_stream_another_process_is_running(engine: Engine, sim: Simulator) -> None:
+    """A job whose stream's lock another process holds (an advisory lock on PostgreSQL, a file
+    lock on SQLite) skips the run and says so; once free, the stream runs."""
+    theirs = make_engine(engine.url)
     try:
-        jobs, metrics, _ = _runner(pg_engine, sim)
+        jobs, metrics, _ = _runner(engine, sim)
         with stream_lock(theirs, "orders") as held:
             assert held
             jobs.run("orders")
-        assert runs(pg_engine, "orders") == []
+        assert runs(engine, "orders") == []
         assert _value(metrics, "korsync_stream_runs_total", stream="orders", status="skipped") == 1
-        assert "another daemon holds its lock" in jobs.status_line()
+        assert "another korsync process holds its lock" in jobs.status_line()
         jobs.run("orders")  # the lock is free again
-        assert [run.status for run in runs(pg_engine, "orders")] == ["succeeded"]
+        assert [run.status for run in runs(engine, "orders")] == ["succeeded"]
     finally:
         theirs.dispose()

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from korsync.daemon.locks import DaemonLockError, lock_key, sqlite_daemon_lock, stream_lock
+from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.db.engine import make_engine
+from korsync.db.locks import lock_key, stream_lock
 
 
 def test_second_daemon_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:

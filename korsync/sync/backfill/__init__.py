@@ -44,9 +44,10 @@ def sync_backfill(
     if processes > 1 and (open_worker is None or is_sqlite(sessions)):
         raise ValueError("several processes need open_worker and a database other than SQLite")
     backfill = Backfill(client, sessions, -(-workers // processes), options)
-    planned, total, full = backfill.plan(since, until, slices or workers * 4)
-    advance = progress(total) if progress else (lambda _n: None)
+    # The plan is made under the run's lock: two backfills must not re-plan each other's range.
     with StreamRun(sessions, "backfill", "backfill") as run:
+        planned, total, full = backfill.plan(since, until, slices or workers * 4)
+        advance = progress(total) if progress else (lambda _n: None)
         run.details = {
             "since": api_time(planned[0].start),
             "until": api_time(planned[-1].end),

@@ -1,0 +1,99 @@
+"""One writer per stream, whoever starts it (the daemon, ``korsync sync``, ``korsync backfill``).
+
+On PostgreSQL, ``stream_lock`` takes a session-level ``pg_try_advisory_lock`` on a connection of
+its own, held for the whole run and released afterwards (or by the server, should the
+connection or the process die). The key is a hash of the database, the schema and the stream,
+so accounts kept in different schemas or databases of one server never block each other. On a
+SQLite file it holds an exclusive ``flock`` on a file beside the database (released by the
+kernel when the process dies). Holding a stream's lock also proves that a run of it still
+recorded ``running`` belongs to a process that is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import URL
+
+log = logging.getLogger("korsync.locks")
+
+
+def lock_key(namespace: str, stream: str) -> int:
+    """The signed 64-bit advisory-lock key of ``stream`` in ``namespace`` (database.schema)."""
+    digest = hashlib.blake2b(f"korsync:{namespace}:{stream}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_file(url: URL, name: str) -> Path | None:
+    """The lock file ``name`` of a SQLite database file, or ``None`` (another dialect, memory)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    path = Path(database.removeprefix("file:")).resolve()
+    return path.with_name(f"{path.name}.korsync-{name}")
+
+
+@contextlib.contextmanager
+def stream_lock(engine: Engine, stream: str) -> Iterator[bool]:
+    """Yield whether this process took ``stream``'s lock (``False``: another process has it).
+
+    Connection errors while taking the lock propagate (the run cannot happen anyway).
+    """
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, stream) as held:
+            yield held
+        return
+    path = lock_file(engine.url, f"stream-{stream}")
+    if path is None:
+        yield True
+        return
+    with _file_lock(path) as held:
+        yield held
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: Engine, stream: str) -> Iterator[bool]:
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        namespace = connection.scalar(text("SELECT current_database() || '.' || current_schema()"))
+        key = lock_key(str(namespace), stream)
+
+        taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+        held = bool(taken)
+        try:
+            yield held
+        finally:
+            if held:
+                _unlock(connection, key, stream)
+
+
+def _unlock(connection: Connection, key: int, stream: str) -> None:
+    """Release the lock; if that fails, drop the connection, which releases it server-side."""
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    except Exception as exc:
+        log.debug("%s: unlocking failed (%s); discarding the connection", stream, exc)
+        connection.invalidate()
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)  # releases the lock
