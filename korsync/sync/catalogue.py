@@ -6,6 +6,13 @@ its parent; only when the whole refresh succeeded are the parent's other live ro
 ``deleted_at`` — a refresh that failed part-way marks nothing. An endpoint answering 404 (an
 account on the other catalogue model) is skipped and marks nothing either.
 
+Vanished parents take their children: a row so marked also marks the live rows it contains
+(``CONTAINED``, from the foreign keys: a catalog's events, product bases, products, offers...;
+an event's sessions; an offer's tickets and their sessions; a form's fields), down the whole
+tree, with the same time — except rows this refresh listed, which the API says are live. A
+parent that comes back is upserted with ``deleted_at`` cleared, and so is each child as its
+listing returns it again.
+
 Offers are refreshed whole rather than by date window: API Platform date filters drop offers
 without a date, so a windowed walk could never tell such an offer from one that vanished.
 """
@@ -17,7 +24,7 @@ import datetime as dt
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -40,6 +47,9 @@ Scope = tuple[str, str | None, uuid.UUID | None]  # table, parent column, parent
 
 
 FLUSH_ROWS = 1000  # rows buffered before a write: many listings are a handful of rows
+# Foreign keys between catalogue tables that are references, not containment: a form is
+# shared by the tickets that point at it, and outlives none of them.
+NOT_CONTAINED = frozenset({("offer_tickets", "form_id")})
 
 
 @dataclasses.dataclass
@@ -210,23 +220,67 @@ def mark_deleted(session: Session, seen: Mapping[Scope, set[uuid.UUID]], now: dt
     )
     for (name, parent_column, parent_id), ids in seen.items():
         by_column[(name, parent_column)][parent_id] = ids
-    marked = 0
+    listed: dict[str, set[uuid.UUID]] = defaultdict(set)  # every id listed, by table
+    for (name, _, _), ids in seen.items():
+        listed[name] |= ids
+    marked: dict[str, list[uuid.UUID]] = defaultdict(list)
     for (name, parent_column), listings in by_column.items():
         table: Table = metadata.tables[name]
-        gone = [
+        marked[name] += [
             row_id
             for row_id, parent in _live(session, table, parent_column, list(listings))
             if row_id not in listings[parent]
         ]
-        for start in range(0, len(gone), MAX_PARAMS):
-            chunk = gone[start : start + MAX_PARAMS]
-            session.execute(update(table).where(table.c.id.in_(chunk)).values(deleted_at=now))
-        marked += len(gone)
-    return marked
+        _set_deleted(session, table, marked[name], now)
+    return sum(map(len, marked.values())) + _cascade(session, marked, listed, now)
+
+
+def contained(parent: str) -> list[tuple[Table, str]]:
+    """(table, column) of the catalogue rows that ``parent``'s rows contain."""
+    return [
+        (table, key.parent.name)
+        for table in metadata.sorted_tables
+        if "deleted_at" in table.c
+        for key in table.foreign_keys
+        if key.column.table.name == parent and (table.name, key.parent.name) not in NOT_CONTAINED
+    ]
+
+
+def _cascade(
+    session: Session,
+    marked: Mapping[str, list[uuid.UUID]],
+    listed: Mapping[str, set[uuid.UUID]],
+    now: dt.datetime,
+) -> int:
+    """Mark the live rows under each ``marked`` row, down the tree, except ``listed`` ones;
+    returns how many were marked."""
+    count = 0
+    pending = [(name, ids) for name, ids in marked.items() if ids]
+    while pending:
+        name, ids = pending.pop()
+        for table, column in contained(name):
+            skip = listed.get(table.name, set())
+            gone = [
+                row_id for row_id, _ in _live(session, table, column, ids) if row_id not in skip
+            ]
+            if gone:
+                _set_deleted(session, table, gone, now)
+                pending.append((table.name, gone))
+                count += len(gone)
+    return count
+
+
+def _set_deleted(session: Session, table: Table, ids: list[uuid.UUID], now: dt.datetime) -> None:
+    for start in range(0, len(ids), MAX_PARAMS):
+        chunk = ids[start : start + MAX_PARAMS]
+        session.execute(update(table).where(table.c.id.in_(chunk)).values(deleted_at=now))
 
 
 def _live(
-    session: Session, table: Table, parent_column: str | None, parents: list[uuid.UUID | None]
+    session: Session,
+    table: Table,
+    parent_column: str | None,
+    parents: Sequence[uuid.UUID | None],
 ) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
     """(id, parent id) of the live rows of ``table`` under ``parents`` (all rows: no column)."""
     live = table.c.deleted_at.is_(None)
