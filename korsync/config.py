@@ -22,6 +22,8 @@ from pydantic_settings import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from korsync.api.auth import DEFAULT_SCHEME, check_auth_scheme
+
 ENV_PREFIX = "KORSYNC_"
 DEFAULT_API_URL = "https://api.korusticket.com"
 # An HMAC key shorter than this could be guessed by hashing candidate keys against known values.
@@ -90,6 +92,9 @@ class Settings(BaseSettings):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     token_url: str | None = None
+    # What goes before the token in Authorization: the docs' curl examples send the key alone
+    # ("none"), their guides "Bearer".
+    api_auth_scheme: str = DEFAULT_SCHEME
     http_timeout: float = Field(default=30.0, gt=0)
     rate_limit: float = Field(default=20.0, gt=0, description="API requests per second at most")
     max_concurrency: int = Field(default=4, ge=1, le=64)
@@ -131,6 +136,11 @@ class Settings(BaseSettings):
         if shown is not None and not shown.strip():
             raise ValueError("is empty: give a value or leave the variable unset")
         return value
+
+    @field_validator("api_auth_scheme")
+    @classmethod
+    def _check_auth_scheme(cls, value: str) -> str:
+        return check_auth_scheme(value)
 
     @field_validator("pii_key")
     @classmethod

@@ -1,11 +1,14 @@
-"""Bearer authentication: a static token or OIDC client-credentials tokens, as an ``httpx.Auth``.
+"""Token authentication: a static token or OIDC client-credentials tokens, as an ``httpx.Auth``.
 
-``StaticToken`` sends the configured value (prefixed ``Bearer `` unless it already carries a
-scheme). ``OidcTokens`` caches the access token returned by a ``fetch`` callable (the client's
-form POST of ``grant_type=client_credentials``) and fetches a new one shortly before
-``expires_in`` runs out; one lock makes concurrent threads share a single fetch. ``BearerAuth``
-sets the header and, on a 401, asks for a fresh token once and resends; a second 401 is
-returned to the client, which raises ``AuthError``. No token appears in any ``repr``.
+The ``Authorization`` value is the token behind a scheme, ``Bearer`` unless told otherwise
+(``KORSYNC_API_AUTH_SCHEME``); the scheme ``none`` sends the token alone, as the API docs' curl
+examples do (``Authorization: YOUR_API_KEY_HERE``). A token that already carries a scheme is sent
+as is. ``StaticToken`` holds the configured token. ``OidcTokens`` caches the access token
+returned by a ``fetch`` callable (the client's form POST of ``grant_type=client_credentials``)
+and fetches a new one shortly before ``expires_in`` runs out; one lock makes concurrent threads
+share a single fetch. ``TokenAuth`` sets the header and, on a 401, asks for a fresh token once
+and resends; a second 401 is returned to the client, which raises ``AuthError``. No token
+appears in any ``repr``.
 """
 
 from __future__ import annotations
@@ -20,14 +23,35 @@ from typing import Any, Protocol
 import httpx
 
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9._~+-]*\s+\S")
+_SCHEME = re.compile(r"^[A-Za-z0-9-]+$")
+DEFAULT_SCHEME = "Bearer"
+NO_SCHEME = "none"  # the token is the whole header value
 DEFAULT_EXPIRES_IN = 300.0
 MAX_REFRESH_MARGIN_S = 300.0
 
 
-def authorization_value(token: str) -> str:
-    """The ``Authorization`` header for ``token``: as is when it has a scheme, else ``Bearer``."""
+def check_auth_scheme(scheme: str) -> str:
+    """``scheme`` as korsync uses it: ``none`` (any case) or one word of letters, digits and
+    ``-``; ``ValueError`` otherwise (the message never repeats the value: it may be a token
+    pasted into the wrong variable)."""
+    scheme = scheme.strip()
+    if scheme.lower() == NO_SCHEME:
+        return NO_SCHEME
+    if not _SCHEME.fullmatch(scheme):
+        raise ValueError(
+            "must be one word of letters, digits and '-' (e.g. Bearer), or none to send the"
+            " token alone"
+        )
+    return scheme
+
+
+def authorization_value(token: str, scheme: str = DEFAULT_SCHEME) -> str:
+    """The ``Authorization`` header for ``token``: the token alone for the scheme ``none``, as is
+    when it already has a scheme, else ``<scheme> <token>``."""
     token = token.strip()
-    return token if _HAS_SCHEME.match(token) else f"Bearer {token}"
+    if scheme == NO_SCHEME or _HAS_SCHEME.match(token):
+        return token
+    return f"{scheme} {token}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +74,7 @@ def parse_token_response(body: Mapping[str, Any]) -> TokenGrant:
 
 
 class TokenSource(Protocol):
-    """Where ``BearerAuth`` gets its token."""
+    """Where ``TokenAuth`` gets its token."""
 
     @property
     def refreshable(self) -> bool: ...
@@ -130,22 +154,24 @@ class OidcTokens:
         return f"OidcTokens(cached={self._token is not None})"
 
 
-class BearerAuth(httpx.Auth):
-    """Sets ``Authorization``; on a 401 from a refreshable source, refreshes once and resends."""
+class TokenAuth(httpx.Auth):
+    """Sets ``Authorization`` (the token behind ``scheme``); on a 401 from a refreshable source,
+    refreshes once and resends."""
 
     requires_response_body = True  # frees the connection before a token request
 
-    def __init__(self, source: TokenSource) -> None:
+    def __init__(self, source: TokenSource, scheme: str = DEFAULT_SCHEME) -> None:
         self._source = source
+        self.scheme = check_auth_scheme(scheme)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._source.token()
-        request.headers["Authorization"] = authorization_value(token)
+        request.headers["Authorization"] = authorization_value(token, self.scheme)
         response = yield request
         if response.status_code == httpx.codes.UNAUTHORIZED and self._source.refreshable:
             fresh = self._source.refresh(stale=token)
-            request.headers["Authorization"] = authorization_value(fresh)
+            request.headers["Authorization"] = authorization_value(fresh, self.scheme)
             yield request
 
     def __repr__(self) -> str:
-        return f"BearerAuth({self._source!r})"
+        return f"TokenAuth({self._source!r}, scheme={self.scheme!r})"

@@ -7,10 +7,13 @@ Every request goes through a ``stamina`` retry loop steered by ``RetryPolicy`` a
 ``ThrottledTransport`` (rate limit and concurrency bound shared by all threads). A 404 raises
 ``NotFoundError`` for callers that tolerate absent endpoints; other failures raise the
 ``ApiError`` family, whose messages carry the redacted URL and the last status, never a secret.
+``probe`` is ``korsync check``'s one GET without retries that reports whatever answered.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,14 +27,24 @@ import stamina
 
 from korsync import __version__
 from korsync.api.auth import (
-    BearerAuth,
+    DEFAULT_SCHEME,
+    NO_SCHEME,
     OidcTokens,
     StaticToken,
+    TokenAuth,
     TokenGrant,
     TokenSource,
+    check_auth_scheme,
     parse_token_response,
 )
-from korsync.api.errors import AuthError, NotFoundError, Redactor, StatusError, redact_url
+from korsync.api.errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    Redactor,
+    StatusError,
+    redact_url,
+)
 from korsync.api.origin import require_same_origin, warn_if_clear_text
 from korsync.api.pagination import PAGE_SIZE, HydraPaginator, Page
 from korsync.api.retries import (
@@ -59,12 +72,32 @@ _DETAIL_CHARS = 200
 
 
 @dataclass(frozen=True)
+class Probe:
+    """What one ``ApiClient.probe`` got: the status (``None`` when nothing answered), the
+    server's ``Date``, the body when it is a JSON object, and why it failed (``None`` on a 2xx
+    JSON object). ``url`` is redacted; ``error`` never holds a secret."""
+
+    url: str
+    status: int | None
+    date: dt.datetime | None = None
+    body: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer whose body is a JSON object."""
+        return self.error is None and self.body is not None
+
+
+@dataclass(frozen=True)
 class ClientOptions:
     """Everything an ``ApiClient`` needs; exactly one of ``token`` or client credentials.
 
     ``token_url`` may be absolute (the OIDC issuer is usually another host) or a path on
-    ``base_url``. Retries stop after ``max_attempts`` attempts or when the next one could not
-    start within ``deadline_s`` of the first; an attempt in flight may add one ``timeout_s``.
+    ``base_url``. ``auth_scheme`` goes before the token (static or OIDC) in ``Authorization``;
+    ``none`` sends the token alone. Retries stop after ``max_attempts`` attempts or when the
+    next one could not start within ``deadline_s`` of the first; an attempt in flight may add
+    one ``timeout_s``.
     """
 
     base_url: str
@@ -72,6 +105,7 @@ class ClientOptions:
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     token_url: str | None = None
+    auth_scheme: str = DEFAULT_SCHEME
     language: str | None = None
     connect_timeout_s: float = 10.0
     timeout_s: float = 30.0
@@ -86,6 +120,7 @@ class ClientOptions:
 
     def __post_init__(self) -> None:
         self._check_auth()
+        object.__setattr__(self, "auth_scheme", check_auth_scheme(self.auth_scheme))
         if not 1 <= self.page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
         if self.max_attempts < 1 or self.max_concurrency < 1:
@@ -139,6 +174,15 @@ def _problem_detail(response: httpx.Response) -> str:
     return f": {text[:_DETAIL_CHARS]}" if text else ""
 
 
+def _http_date(value: str | None) -> dt.datetime | None:
+    """A ``Date`` header as an aware UTC datetime, ``None`` when absent or unreadable."""
+    try:
+        parsed = email.utils.parsedate_to_datetime(value or "")
+    except (TypeError, ValueError):
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo is not None else None
+
+
 def _loads(content: bytes) -> Any:
     """Parse JSON with orjson (half the time of json on a page of orders); json takes what
     orjson refuses but Python reads (integers beyond 64 bits, NaN) and names real errors."""
@@ -178,7 +222,7 @@ class ApiClient:
             transport=_transport(options, transport),
             follow_redirects=False,
         )
-        self._auth = BearerAuth(self._token_source())
+        self._auth = TokenAuth(self._token_source(), options.auth_scheme)
         quiet_stamina_logging()
         self._origin = httpx.URL(options.base_url)
         warn_if_clear_text(redact_url(options.base_url), "KORSYNC_API_URL")
@@ -213,6 +257,31 @@ class ApiClient:
             page = pager.accept(request, body)
             if page is not None:
                 yield page
+
+    def probe(
+        self, path: str, params: Params | None = None, *, authenticated: bool = True
+    ) -> Probe:
+        """One GET of ``path`` without retries, for ``korsync check``: whatever answers (any
+        status) or fails (no connection, a refused client secret) is described, not raised."""
+        request = self._http.build_request("GET", path, params=params)
+        shown = self._redactor.url(str(request.url))
+        try:
+            response = self._http.send(request, auth=self._auth if authenticated else None)
+        except ApiError as exc:  # from the token endpoint, before the GET was sent
+            return Probe(shown, None, error=exc.reason)
+        except _RETRYABLE_TRANSPORT_ERRORS as exc:
+            detail = self._redactor.scrub(str(exc))[:_DETAIL_CHARS] or "no detail"
+            return Probe(shown, None, error=f"{type(exc).__name__}: {detail}")
+        date, status = _http_date(response.headers.get("Date")), response.status_code
+        if not response.is_success:
+            detail = self._redactor.scrub(_problem_detail(response))
+            return Probe(
+                shown, status, date, error=f"HTTP {status} {response.reason_phrase}{detail}"
+            )
+        try:
+            return Probe(shown, status, date, body=_json_object(response))
+        except RetryableError as exc:
+            return Probe(shown, status, date, error=str(exc))
 
     def _fetch_token(self) -> TokenGrant:
         """POST the client-credentials grant; ``AuthError`` when refused or unreadable."""
@@ -296,7 +365,8 @@ class ApiClient:
         detail = self._redactor.scrub(_problem_detail(response))
         if status == httpx.codes.UNAUTHORIZED:
             why = self._unauthorized_reason() if authenticated else "HTTP 401 Unauthorized"
-            return AuthError(why + detail, url=shown, status=status)
+            hint = self._header_hint() if authenticated else ""
+            return AuthError(why + detail + hint, url=shown, status=status)
         if status == httpx.codes.NOT_FOUND:
             return NotFoundError(f"HTTP 404 Not Found{detail}", url=shown, status=status)
         return StatusError(
@@ -307,6 +377,12 @@ class ApiClient:
         if self.options.token is not None:
             return "HTTP 401 Unauthorized: the API token was refused"
         return "HTTP 401 Unauthorized even with a freshly fetched token"
+
+    def _header_hint(self) -> str:
+        """How ``Authorization`` was formed, for a 401's message (the token never shown)."""
+        scheme = self.options.auth_scheme
+        sent = "the token alone" if scheme == NO_SCHEME else f"'{scheme} <token>'"
+        return f" (Authorization was {sent}, KORSYNC_API_AUTH_SCHEME; korsync check tries both)"
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -36,6 +36,7 @@ def client_options(settings: Settings, **overrides: Any) -> ClientOptions:
             else None
         ),
         token_url=None if settings.api_token else settings.token_url,
+        auth_scheme=settings.api_auth_scheme,
         language=settings.language,
         timeout_s=settings.http_timeout,
         rate_limit_per_s=settings.rate_limit,

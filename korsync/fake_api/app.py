@@ -134,7 +134,11 @@ class Application:
     ) -> Response:
         if miss is not None or route is None:
             return error_response(miss or ApiProblem(404, "Not Found"))
-        org = self.sim.tokens.authenticate(request.headers.get("authorization"), time_now(self.sim))
+        org = self.sim.tokens.authenticate(
+            request.headers.get("authorization"),
+            time_now(self.sim),
+            bare=self.sim.config.auth == "bare",
+        )
         if isinstance(org, str):
             response = Response(401, problem(401, org))
             response.headers.append(("WWW-Authenticate", 'Bearer realm="korusticket"'))

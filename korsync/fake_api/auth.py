@@ -2,8 +2,9 @@
 
 ``TokenStore.grant`` answers the Keycloak-style token endpoint (form-encoded
 ``client_credentials`` and ``refresh_token`` grants) with JWT-shaped tokens whose ``exp`` is
-real; ``authenticate`` maps an ``Authorization`` header to an organization or explains the
-401. Expiry follows the simulator's clock, so tests expire tokens by moving the clock.
+real; ``authenticate`` maps an ``Authorization`` header (``Bearer <token>``, or the token alone
+when ``bare``) to an organization or explains the 401. Expiry follows the simulator's clock,
+so tests expire tokens by moving the clock.
 """
 
 from __future__ import annotations
@@ -142,14 +143,20 @@ class TokenStore:
             raise AuthError(400, "invalid_grant", "Token client and authorized client don't match")
         return issued.org
 
-    def authenticate(self, header: str | None, now: float) -> int | str:
-        """The organization of an ``Authorization`` header, or why it is rejected."""
+    def authenticate(self, header: str | None, now: float, *, bare: bool = False) -> int | str:
+        """The organization of an ``Authorization`` header, or why it is rejected: ``Bearer
+        <token>``, or with ``bare`` the token alone (then a scheme in front is refused)."""
         if not header:
             return "JWT Token not found"
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return "JWT Token not found"
+        if bare:
+            token = header
+        else:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer":
+                return "JWT Token not found"
         token = token.strip()
+        if not token:
+            return "JWT Token not found"
         if token in self._static:
             return self._static[token]
         issued = self._issued.get(token)

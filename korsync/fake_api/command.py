@@ -4,8 +4,9 @@ Its data is dated relative to the moment it starts (orders up to an hour before 
 ``--now`` pins that instant, so what korsync mirrors from it looks current. It prints the base
 URL, the token endpoint, the OIDC client id and secret and a ready static bearer token (of every
 organization), and ``export KORSYNC_API_URL=…``/``export KORSYNC_API_TOKEN=…`` lines to paste
-into the shell that runs korsync; then it serves. Loopback by default; every option also reads
-``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
+into the shell that runs korsync; then it serves. ``--auth bare`` wants the token alone in
+``Authorization``, as the API docs' curl examples send it. Loopback by default; every option
+also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from types import FrameType
 
 import click
 
-from korsync.fake_api.config import CATALOG_MODELS, SimConfig
+from korsync.fake_api.config import AUTH_SHAPES, CATALOG_MODELS, SimConfig
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.server import serve
 from korsync.fake_api.simulator import Simulator
@@ -53,6 +54,7 @@ def build_simulator(
     token_lifetime: int,
     organizations: int = 1,
     now: dt.datetime | None = None,
+    auth: str = "bearer",
 ) -> Simulator:
     """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
     the simulator's fixed default instant)."""
@@ -66,6 +68,7 @@ def build_simulator(
         arrival_rate=arrival_rate,
         token_lifetime=token_lifetime,
         now=now,
+        auth=auth,  # type: ignore[arg-type]  # click.Choice checked it
     )
     return Simulator(config)
 
@@ -80,10 +83,14 @@ def _announce(sim: Simulator, base_url: str) -> None:
         click.echo(f"    client secret: {facts['client_secret']}")
         click.echo(f"    static token:  {facts['token']}")
     click.echo(f"  simulated clock starts at {sim.config.start.isoformat()} (--now pins it)")
-    click.echo(f'  try: curl -H "Authorization: Bearer {sim.token}" {base_url}/v1/booking/orders')
+    bare = sim.config.auth == "bare"
+    header = sim.token if bare else f"Bearer {sim.token}"
+    click.echo(f'  try: curl -H "Authorization: {header}" {base_url}/v1/booking/orders')
     click.echo("For korsync, in the shell that runs it:")
     click.echo(f"export KORSYNC_API_URL={shlex.quote(base_url)}")
     click.echo(f"export KORSYNC_API_TOKEN={shlex.quote(sim.token)}")
+    if bare:
+        click.echo("export KORSYNC_API_AUTH_SCHEME=none")
     click.echo("Press Ctrl-C to stop.")
 
 
@@ -122,6 +129,14 @@ def _announce(sim: Simulator, base_url: str) -> None:
     "--token-lifetime", default=1800, show_default=True, type=click.IntRange(1), help="Seconds."
 )
 @click.option(
+    "--auth",
+    default="bearer",
+    show_default=True,
+    type=click.Choice(AUTH_SHAPES),
+    help="bare: Authorization is the token alone, as the API docs' curl examples send it, and"
+    " 'Bearer <token>' gets a 401 (korsync needs KORSYNC_API_AUTH_SCHEME=none).",
+)
+@click.option(
     "--now",
     callback=_instant,
     metavar="ISO-DATETIME",
@@ -138,12 +153,13 @@ def fake_api(
     latency_ms: float,
     arrival_rate: float,
     token_lifetime: int,
+    auth: str,
     now: dt.datetime | None,
 ) -> None:
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
-        organizations, now or dt.datetime.now(dt.UTC),
+        organizations, now or dt.datetime.now(dt.UTC), auth,
     )  # fmt: skip
     stop = threading.Event()
 

@@ -5,6 +5,8 @@ seed drives every draw and ``now`` (default a fixed instant) anchors the timelin
 orders span ``history_days`` up to one hour before ``now``. The clock then runs with wall time
 unless ``clock_running`` is false; ``arrival_rate`` new orders per second of simulated time
 arrive in bursts, and ``change_rate`` random changes per second touch existing orders.
+``auth="bare"`` wants the token alone in ``Authorization`` (as the docs' curl examples send it)
+and refuses ``Bearer <token>`` with a 401; the default ``"bearer"`` is the reverse.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from korsync.fake_api.keys import MAX_INDEX, MAX_ORGANIZATIONS
 
 CatalogModel = Literal["both", "product_bases", "events"]
 CATALOG_MODELS: tuple[CatalogModel, ...] = ("both", "product_bases", "events")
+AuthShape = Literal["bearer", "bare"]
+AUTH_SHAPES: tuple[AuthShape, ...] = ("bearer", "bare")
 DEFAULT_NOW = dt.datetime(2025, 6, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -31,6 +35,7 @@ class SimConfig:
     catalogs: int = 2
     catalog_model: CatalogModel = "both"
     token_lifetime: int = 1800
+    auth: AuthShape = "bearer"
     latency_ms: float = 0.0
     arrival_rate: float = 0.0
     change_rate: float = 0.0
@@ -48,6 +53,8 @@ class SimConfig:
             raise ValueError("catalogs must be within 1..20")
         if self.catalog_model not in CATALOG_MODELS:
             raise ValueError(f"catalog_model must be one of {', '.join(CATALOG_MODELS)}")
+        if self.auth not in AUTH_SHAPES:
+            raise ValueError(f"auth must be one of {', '.join(AUTH_SHAPES)}")
         if self.token_lifetime < 1 or self.history_days < 1:
             raise ValueError("token_lifetime and history_days must be positive")
         if min(self.latency_ms, self.arrival_rate, self.change_rate) < 0:

@@ -1,0 +1,329 @@
+"""``korsync check``: what a new installation runs first. One line per check — the settings, the
+database and its schema revision, the API's reachability, the credentials, the account's
+catalogue model(s) and this machine's clock against the API's ``Date`` — each ``ok``, ``WARN``,
+``FAIL`` or ``skip`` (a check that needs one that failed). Exit 0 when every check passed,
+``EXIT_FAILED`` when one failed, ``EXIT_WARNED`` when none failed but one warned.
+
+The API is probed by a client of its own: one attempt per request and short timeouts, so a
+refused connection or an unknown host fails in seconds rather than after the sync's retries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from korsync.api.auth import DEFAULT_SCHEME, NO_SCHEME
+from korsync.api.client import ApiClient, ClientOptions, Probe
+from korsync.api.jsonld import as_uuid, members, total_items
+from korsync.cli.app import AppContext, shared_options
+from korsync.cli.options import client_options
+from korsync.config import Settings, SettingsError
+from korsync.db.engine import make_engine
+from korsync.db.migrate import SchemaError, current_revision, head_revision, pending_revisions
+from korsync.logs import configure_logging_for
+from korsync.settings_origins import origins, shown, unknown_variables
+
+EXIT_FAILED = 1
+EXIT_WARNED = 3
+PROBE_TIMEOUT_S = 10.0
+PROBE_CONNECT_TIMEOUT_S = 5.0
+DB_CONNECT_TIMEOUT_S = 5
+ORDERS = "/v1/booking/orders"
+CATALOGS = "/v1/ticketing/catalogs"
+# Each catalogue model's listing under a catalog (korsync.sync.catalogue reads both).
+CATALOGUE_MODELS = (("product_bases", "newer model"), ("events", "older model"))
+API_CHECKS = ("api", "credentials", "catalogue", "clock")
+
+Status = Literal["ok", "WARN", "FAIL", "skip"]
+Clock = Callable[[], dt.datetime]
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """One check's outcome, printed as one line."""
+
+    name: str
+    status: Status
+    message: str
+
+    def render(self) -> str:
+        return f"{self.name:<11}  {self.status:<4}  {self.message}"
+
+
+def _skipped(names: tuple[str, ...], why: str) -> Iterator[Line]:
+    return (Line(name, "skip", why) for name in names)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ------------------------------------------------------------------------------------ settings
+def _header_form(scheme: str) -> str:
+    return (
+        '"Authorization: <token>"' if scheme == NO_SCHEME else f'"Authorization: {scheme} <token>"'
+    )
+
+
+def _auth_summary(settings: Settings, found: dict[str, str]) -> str:
+    sent = f"sent as {_header_form(settings.api_auth_scheme)}"
+    if settings.api_token is not None:
+        return f"API token {shown(settings, 'api_token')} ({found['api_token']}), {sent}"
+    if settings.client_id is None:
+        return "no API credentials"
+    return (
+        f"OIDC client {settings.client_id} ({found['client_id']}) via {settings.token_url}, {sent}"
+    )
+
+
+def check_settings(app: AppContext) -> tuple[Settings | None, Line]:
+    """The settings (``None`` when invalid) and their line: a short summary, secrets redacted,
+    with where each came from; a ``KORSYNC_*`` variable naming no setting warns."""
+    try:
+        settings = app.settings
+    except SettingsError as exc:
+        return None, Line("settings", "FAIL", f"{exc}; every setting: korsync config")
+    configure_logging_for(settings)
+    found = origins(app.env_file, app.overrides)
+    summary = "; ".join(
+        (
+            f"database {shown(settings, 'database_url')} ({found['database_url']})",
+            f"API {settings.api_url} ({found['api_url']})",
+            _auth_summary(settings, found),
+            "every setting and its source: korsync config",
+        )
+    )
+    try:
+        settings.require_api_auth()
+    except SettingsError as exc:
+        return settings, Line("settings", "FAIL", f"{exc}; {summary}")
+    unknown = [
+        f"{name} is not a korsync setting" + (f" (did you mean {meant}?)" if meant else "")
+        for name, meant in unknown_variables(app.env_file)
+    ]
+    if unknown:
+        return settings, Line("settings", "WARN", f"{'; '.join(unknown)}; {summary}")
+    return settings, Line("settings", "ok", summary)
+
+
+# ------------------------------------------------------------------------------------ database
+def check_database(settings: Settings) -> Line:
+    """Reachable, and migrated to the newest revision this korsync ships."""
+    url = settings.sqlalchemy_url
+    where = url.render_as_string(hide_password=True)
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if path and path != ":memory:" and not Path(path).exists():
+        return Line("database", "FAIL", f"no database at {path}: run 'korsync db upgrade'")
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": DB_CONNECT_TIMEOUT_S}
+    engine = make_engine(url, **options)
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return Line("database", "FAIL", f"{where} unreachable: {reason}")
+    finally:
+        engine.dispose()
+    return _revision_line(where, current)
+
+
+def _revision_line(where: str, current: str | None) -> Line:
+    head = head_revision()
+    if current is None:
+        return Line(
+            "database", "FAIL", f"{where} holds no korsync schema: run 'korsync db upgrade'"
+        )
+    try:
+        pending = pending_revisions(current)
+    except SchemaError as exc:
+        return Line("database", "FAIL", f"{where}: {exc}; upgrade korsync")
+    if pending:
+        return Line(
+            "database",
+            "FAIL",
+            f"{where} is at {current}, {len(pending)} migration(s) behind {head}:"
+            " run 'korsync db upgrade'",
+        )
+    return Line("database", "ok", f"{where} is at the newest schema revision ({head})")
+
+
+# ----------------------------------------------------------------------------------------- API
+def probe_options(settings: Settings, **overrides: Any) -> ClientOptions:
+    """The settings' client options for probing: one attempt, short timeouts, no rate limit;
+    ``SettingsError`` without credentials."""
+    fields: dict[str, Any] = {
+        "max_attempts": 1,
+        "timeout_s": min(settings.http_timeout, PROBE_TIMEOUT_S),
+        "connect_timeout_s": PROBE_CONNECT_TIMEOUT_S,
+        "rate_limit_per_s": None,
+    }
+    return client_options(settings, **{**fields, **overrides})
+
+
+def check_api(settings: Settings, now: Clock = _utcnow) -> Iterator[Line]:
+    """The API's lines: reachable, credentials accepted, catalogue model(s), clock."""
+    try:
+        options = probe_options(settings)
+    except SettingsError:
+        yield from _skipped(API_CHECKS, "needs API credentials (see settings)")
+        return
+    with ApiClient(options) as client:
+        before = now()
+        reach = client.probe(ORDERS, {"itemsPerPage": 1}, authenticated=False)
+        after = now()
+        if reach.status is None:
+            yield Line("api", "FAIL", f"API {settings.api_url} unreachable: {reach.error}")
+            yield from _skipped(API_CHECKS[1:], "needs the API")
+            return
+        waited = (after - before).total_seconds()
+        yield Line(
+            "api", "ok", f"{settings.api_url} answered HTTP {reach.status} in {waited:.2f} s"
+        )
+        credentials = check_credentials(client, settings)
+        yield credentials
+        # Filter formats (createdAt[...] with a time, an offset, or only a date) would be
+        # probed here, once the credentials are accepted.
+        if credentials.status == "ok":
+            yield check_catalogue(client)
+        else:
+            yield Line("catalogue", "skip", "needs accepted credentials")
+        yield check_clock(reach, before + (after - before) / 2, settings.safety_margin_seconds)
+
+
+def check_credentials(client: ApiClient, settings: Settings) -> Line:
+    """A cheap authenticated GET (one order); on a 401, whether the other header form works."""
+    probe = client.probe(ORDERS, {"itemsPerPage": 1})
+    if probe.ok and probe.body is not None:
+        total = total_items(probe.body)
+        holds = f"; the account holds {total} orders" if total is not None else ""
+        return Line("credentials", "ok", f"accepted{holds}")
+    if probe.status == 401:
+        return Line("credentials", "FAIL", f"refused: {probe.error}{_other_form(settings)}")
+    if probe.status == 403:
+        return Line("credentials", "FAIL", f"accepted but may not read orders: {probe.error}")
+    return Line("credentials", "FAIL", f"GET {probe.url}: {probe.error}")
+
+
+def _other_form(settings: Settings) -> str:
+    """Whether the token is accepted in the other header form, and the setting that says so."""
+    sent = settings.api_auth_scheme
+    other = DEFAULT_SCHEME if sent == NO_SCHEME else NO_SCHEME
+    with ApiClient(probe_options(settings, auth_scheme=other)) as client:
+        accepted = client.probe(ORDERS, {"itemsPerPage": 1}).ok
+    if accepted:
+        return (
+            f"; sent as {_header_form(sent)}, but accepted as {_header_form(other)}:"
+            f" set KORSYNC_API_AUTH_SCHEME={other}"
+        )
+    return f" (sent as {_header_form(sent)}; {_header_form(other)} was refused too)"
+
+
+def check_catalogue(client: ApiClient) -> Line:
+    """Which catalogue model(s) the first catalog answers; 404 and 403 mean absent."""
+    catalogs = client.probe(CATALOGS, {"itemsPerPage": 1})
+    if not catalogs.ok or catalogs.body is None:
+        return Line("catalogue", "FAIL", f"GET {catalogs.url}: {catalogs.error}")
+    first = next(iter(members(catalogs.body) or []), None)
+    if first is None:
+        return Line("catalogue", "ok", "the account has no catalog yet; its model shows later")
+    catalog_id = as_uuid(first.get("id")) if isinstance(first, dict) else None
+    if catalog_id is None:
+        return Line("catalogue", "FAIL", "the first catalog has no usable id")
+    found = {
+        segment: client.probe(f"{CATALOGS}/{catalog_id}/{segment}", {"itemsPerPage": 1})
+        for segment, _ in CATALOGUE_MODELS
+    }
+    return _models_line(catalog_id, found)
+
+
+def _models_line(catalog_id: uuid.UUID, found: dict[str, Probe]) -> Line:
+    """Each model present or absent (403/404); any other answer, or neither model, fails."""
+    parts, broken, present = [], [], []
+    for segment, model in CATALOGUE_MODELS:
+        probe = found[segment]
+        if probe.ok:
+            present.append(segment)
+            parts.append(f"{segment} ({model}) present")
+        elif probe.status in (403, 404):
+            parts.append(f"{segment} ({model}) absent (HTTP {probe.status})")
+        else:
+            broken.append(f"{segment}: {probe.error}")
+    where = f"catalog {catalog_id}: "
+    if broken:
+        return Line("catalogue", "FAIL", where + "; ".join(broken))
+    if not present:
+        return Line("catalogue", "FAIL", where + "neither model answered: " + ", ".join(parts))
+    return Line("catalogue", "ok", where + ", ".join(parts))
+
+
+def check_clock(reach: Probe, local: dt.datetime, margin_s: int) -> Line:
+    """This machine's clock against the API's ``Date``: a difference beyond the watermark's
+    safety margin (``KORSYNC_SAFETY_MARGIN_SECONDS``) warns."""
+    if reach.date is None:
+        return Line("clock", "WARN", "the API sent no Date header: the clock difference is unknown")
+    # Date has whole seconds: the API's instant lies within the second after it.
+    skew = (local - (reach.date + dt.timedelta(seconds=0.5))).total_seconds()
+    way = "ahead of" if skew > 0 else "behind"
+    said = f"this machine's clock is {abs(skew):.1f} s {way} the API's Date"
+    if abs(skew) <= margin_s + 1:
+        return Line("clock", "ok", f"{said} (limit KORSYNC_SAFETY_MARGIN_SECONDS={margin_s})")
+    return Line(
+        "clock",
+        "WARN",
+        f"{said}, beyond KORSYNC_SAFETY_MARGIN_SECONDS={margin_s}: watermarks are set from this"
+        " clock, so set it right (NTP)",
+    )
+
+
+# ------------------------------------------------------------------------------------- command
+def run_checks(app: AppContext, now: Clock = _utcnow) -> Iterator[Line]:
+    """Every check's line, in order, as each finishes."""
+    settings, line = check_settings(app)
+    yield line
+    if settings is None:
+        yield from _skipped(("database", *API_CHECKS), "needs valid settings")
+        return
+    yield check_database(settings)
+    yield from check_api(settings, now)
+
+
+def exit_status(lines: list[Line]) -> int:
+    """0 when every check passed, ``EXIT_FAILED`` when one failed, else ``EXIT_WARNED`` when one
+    warned."""
+    statuses = {line.status for line in lines}
+    if "FAIL" in statuses:
+        return EXIT_FAILED
+    return EXIT_WARNED if "WARN" in statuses else 0
+
+
+@click.command("check")
+@shared_options
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check the settings, database, API, credentials, catalogue model and clock; run it first.
+
+    One line per check. Exit 0 when all passed, 1 when one failed, 3 when none failed but one
+    warned (e.g. a clock more than KORSYNC_SAFETY_MARGIN_SECONDS off the API's).
+    """
+    lines = []
+    for line in run_checks(ctx.ensure_object(AppContext)):
+        click.echo(line.render())
+        lines.append(line)
+    code = exit_status(lines)
+    failed = sum(line.status == "FAIL" for line in lines)
+    warned = sum(line.status == "WARN" for line in lines)
+    if code == 0:
+        click.echo("all checks passed")
+    else:
+        click.echo(f"{failed} failed, {warned} warned (exit {code})")
+    sys.exit(code)
