@@ -42,7 +42,8 @@ def _wait_for_progress(engine: Engine, process: subprocess.Popen[bytes]) -> None
             if set(session.scalars(query)) - before:
                 return
         time.sleep(0.05)
-    stderr = process.stderr.read().decode()[-2000:] if process.poll() is not None else ""
+    exited = process.poll() is not None and process.stderr is not None
+    stderr = process.stderr.read().decode()[-2000:] if exited and process.stderr else ""
     raise AssertionError(f"the backfill made no progress to interrupt {stderr}")
 
 
