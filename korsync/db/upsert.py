@@ -5,7 +5,9 @@
 whose content changed, and reports inserted / updated / unchanged counts and the new ids.
 ``ensure_rows`` inserts placeholder rows for parents referenced before their own stream
 mirrored them (``ON CONFLICT DO NOTHING``), so foreign keys hold and no child is dropped.
-``upsert_rejects`` records the items a stream could not mirror.
+``upsert_rejects`` records the items a stream could not mirror, made storable (``storable_key``),
+and ``resolve_rejects`` marks those whose item has since been written. ``refusal`` tells a
+database refusing a row's values (the item's fault) from any other failure.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,10 +26,13 @@ from sqlalchemy import (
     Table,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from korsync.db.errors import describe
 from korsync.db.json_text import json_text, json_value, without_nul
 from korsync.ids import uuid7
 from korsync.models import RejectedRecord
@@ -227,25 +234,107 @@ def _pg_ensure(table: Table, names: tuple[str, ...]) -> str:
     return f"{_pg_insert_from_json(table, names)} ON CONFLICT (id) DO NOTHING RETURNING id"
 
 
-def upsert_rejects(session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]]) -> None:
-    """Record ``(record_key, reason, raw)`` rejects of ``stream``; a known one is counted again."""
+# What a key may be: an API id is a UUID (36 characters); anything longer or holding NUL is
+# shortened so that the (stream, record_key) index and the log can hold it.
+MAX_KEY_CHARS = 200
+MAX_REASON_CHARS = 2000
+
+
+def storable_key(key: str) -> str:
+    """``key`` as ``rejected_records`` can hold it: as it is when short and free of NUL, else
+    its first 64 characters (NUL removed), ``…sha256:`` and the hash of the whole key."""
+    if len(key) <= MAX_KEY_CHARS and "\x00" not in key:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:64].replace(chr(0), '')}…sha256:{digest}"
+
+
+def _storable_text(text: str, limit: int) -> str:
+    """``text`` without NUL or lone surrogates (neither database takes them), cut to ``limit``."""
+    cleaned = text.replace("\x00", "")[:limit]
+    return cleaned.encode("utf-8", "replace").decode() if not cleaned.isascii() else cleaned
+
+
+def _storable_raw(raw: Any) -> Any:
+    """``raw`` as JSON both databases take: NUL goes when the column's serializer writes it;
+    lone surrogates (which Python's JSON reader lets through, and jsonb refuses) become ``?``."""
+    encoded = json.dumps(raw, ensure_ascii=False, default=str)
+    try:
+        encoded.encode()
+    except UnicodeEncodeError:
+        return json.loads(encoded.encode("utf-8", "replace"))
+    return raw
+
+
+def upsert_rejects(
+    session: Session, stream: str, rejects: Sequence[tuple[str, str, Any]], kind: str = "rejected"
+) -> None:
+    """Record ``(record_key, reason, raw)`` rejects of ``stream``, each made storable (key,
+    reason and raw cleaned as above); a known one is counted again and is open again (its
+    ``resolved_at`` cleared)."""
     table: Table = RejectedRecord.__table__  # type: ignore[assignment]  # typed FromClause
     now = dt.datetime.now(dt.UTC)
-    rows = {
-        key: {"id": uuid7(), "stream": stream, "record_key": key, "reason": reason, "raw": raw,
-              "first_seen_at": now, "last_seen_at": now, "times_seen": 1}
-        for key, reason, raw in rejects
-    }  # fmt: skip
+    rows = {}
+    for key, reason, raw in rejects:
+        stored = storable_key(key)
+        rows[stored] = {
+            "id": uuid7(), "stream": stream, "record_key": stored, "kind": kind,
+            "reason": _storable_text(reason, MAX_REASON_CHARS), "raw": _storable_raw(raw),
+            "first_seen_at": now, "last_seen_at": now, "times_seen": 1, "resolved_at": None,
+        }  # fmt: skip
     insert = dialect_insert(table, session.get_bind().dialect.name)
     session.execute(
         insert.on_conflict_do_update(
             index_elements=["stream", "record_key"],
             set_={
+                "kind": insert.excluded.kind,
                 "reason": insert.excluded.reason,
                 "raw": insert.excluded.raw,
                 "last_seen_at": insert.excluded.last_seen_at,
                 "times_seen": table.c.times_seen + 1,
+                "resolved_at": None,
             },
         ),
         list(rows.values()),
     )
+
+
+def resolve_rejects(session: Session, keys: Sequence[str]) -> int:
+    """Mark resolved the open rejects, of any stream, whose item (by key) has now been written;
+    one statement. A key names one API item whichever stream read it (an order rejected by
+    ``orders`` and stored by ``reconcile`` is no longer missing). Returns how many."""
+    if not keys:
+        return 0
+    table: Table = RejectedRecord.__table__  # type: ignore[assignment]  # typed FromClause
+    resolved = 0
+    for start in range(0, len(keys), MAX_PARAMS):
+        chunk = [storable_key(key) for key in keys[start : start + MAX_PARAMS]]
+        statement = (
+            update(table)
+            .where(table.c.record_key.in_(chunk), table.c.resolved_at.is_(None))
+            .values(resolved_at=dt.datetime.now(dt.UTC))
+        )
+        resolved += session.connection().execute(statement).rowcount
+    return resolved
+
+
+def refusal(error: BaseException) -> str | None:
+    """Why the database (or its driver) refused the values of the rows written — out of range,
+    too long for an index, invalid text, a broken constraint — as ``refused by the database:``
+    and the server's first line (never the statement's parameters); ``None`` when ``error`` is
+    anything else (the connection, the server, korsync itself). Rows refused will be refused
+    again; the rows written with them, written without them, need not be."""
+    return f"refused by the database: {describe(error)}" if _refuses_rows(error) else None
+
+
+def _refuses_rows(error: BaseException) -> bool:
+    if isinstance(error, DataError | IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        # PostgreSQL classes 22 (data exception), 23 (integrity), 54 (program limit exceeded:
+        # an index row too large), whatever the driver's exception class says.
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        return sqlstate[:2] in ("22", "23", "54")
+    # A value a column type refused while binding it (not a DBAPI error), or a string the
+    # SQLite driver cannot encode (a lone surrogate).
+    return isinstance(error, StatementError | UnicodeError | OverflowError)

@@ -73,9 +73,22 @@ class RejectedRecord(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
     stream: Mapped[str]
-    record_key: Mapped[str] = mapped_column(comment="The item's id, or a hash of its payload")
+    record_key: Mapped[str] = mapped_column(
+        index=True,
+        comment="The item's id (a long or unprintable one shortened: prefix, then its sha256), "
+        "or a hash of its payload",
+    )
+    kind: Mapped[str] = mapped_column(
+        server_default="rejected",
+        comment="rejected: the item is not in the mirror at all; partial: the item is stored "
+        "but part of it could not be mapped (reason says which)",
+    )
     reason: Mapped[str]
     raw: Mapped[Any] = mapped_column(JSONDoc)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)
     times_seen: Mapped[int] = mapped_column(default=1)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When an item with this key was last stored after being rejected (UTC); "
+        "NULL while it is still missing. Rejected again, it is NULL again"
+    )

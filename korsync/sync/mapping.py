@@ -1,6 +1,8 @@
 """Turning fetched items into rows: the ``Mapper`` type every ``*_rows`` function has, mapping a
-list of items or a fetched page with each item the mapper refuses kept as a ``Rejection``, and
-``utcnow``, the time a mapping stamps on its rows."""
+list of items or a fetched page with each item the mapper refuses kept as a ``Rejection`` (and
+each it maps kept with its own rows, so a page the database refuses can be written item by
+item), ``record_key``, the key an item is rejected and resolved under, and ``utcnow``, the time
+a mapping stamps on its rows."""
 
 from __future__ import annotations
 
@@ -23,6 +25,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def record_key(raw: Any) -> str:
+    """The key an item is rejected (and later resolved) under: its ``id`` as sent, or, for an
+    item without a usable one, ``sha256:`` and the hash of its payload. The database layer
+    shortens a key too long or unprintable to store (``db.upsert.storable_key``)."""
+    if isinstance(raw, Mapping):
+        item_id = raw.get("id")
+        if isinstance(item_id, str | int) and not isinstance(item_id, bool):
+            return str(item_id)
+    payload = json.dumps(raw, sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
 @dataclasses.dataclass(frozen=True)
 class Rejection:
     """An item that could not be mirrored, with why."""
@@ -32,33 +46,62 @@ class Rejection:
 
     @property
     def key(self) -> str:
-        if isinstance(self.raw, Mapping) and isinstance(self.raw.get("id"), str | int):
-            return str(self.raw["id"])
-        payload = json.dumps(self.raw, sort_keys=True, default=str).encode()
-        return "sha256:" + hashlib.sha256(payload).hexdigest()
+        return record_key(self.raw)
+
+
+@dataclasses.dataclass(frozen=True)
+class MappedItem:
+    """An item the mapper understood, and its rows."""
+
+    raw: Any
+    rows: RowSet
+
+
+def map_each(
+    items: Iterable[Any], mapper: Mapper, now: dt.datetime
+) -> tuple[list[MappedItem], list[Rejection]]:
+    """Each item ``mapper`` understands with its rows, and a rejection for each it does not."""
+    mapped, rejects = [], []
+    for item in items:
+        try:
+            mapped.append(MappedItem(item, mapper(item, now)))
+        except MappingError as exc:
+            rejects.append(Rejection(item, str(exc)))
+    return mapped, rejects
+
+
+def merged(items: Iterable[MappedItem]) -> RowSet:
+    """The rows of all ``items`` as one set."""
+    rows = RowSet()
+    for item in items:
+        rows.extend(item.rows)
+    return rows
 
 
 def map_items(
     items: Iterable[Any], mapper: Mapper, now: dt.datetime
 ) -> tuple[RowSet, list[Rejection]]:
     """Rows for every item ``mapper`` understands, and a rejection for each it does not."""
-    rows, rejects = RowSet(), []
-    for item in items:
-        try:
-            rows.extend(mapper(item, now))
-        except MappingError as exc:
-            rejects.append(Rejection(item, str(exc)))
-    return rows, rejects
+    mapped, rejects = map_each(items, mapper, now)
+    return merged(mapped), rejects
+
+
+def map_page_each(
+    page: Page, mapper: Mapper, now: dt.datetime, redact: Callable[[Any], Any] | None = None
+) -> tuple[list[MappedItem], list[Rejection]]:
+    """``map_each`` over a fetched page, plus the members the client could not understand.
+
+    ``redact`` (the personal-data policy) rewrites every item, rejected ones too, first.
+    """
+    redact = redact or (lambda item: item)
+    mapped, rejects = map_each([redact(item) for item in page.items], mapper, now)
+    rejects += [Rejection(redact(r.raw), r.reason) for r in page.rejects]
+    return mapped, rejects
 
 
 def map_page(
     page: Page, mapper: Mapper, now: dt.datetime, redact: Callable[[Any], Any] | None = None
 ) -> tuple[RowSet, list[Rejection]]:
-    """``map_items`` over a fetched page, plus the members the client could not understand.
-
-    ``redact`` (the personal-data policy) rewrites every item, rejected ones too, first.
-    """
-    redact = redact or (lambda item: item)
-    rows, rejects = map_items([redact(item) for item in page.items], mapper, now)
-    rejects += [Rejection(redact(r.raw), r.reason) for r in page.rejects]
-    return rows, rejects
+    """``map_page_each`` with the page's rows as one set."""
+    mapped, rejects = map_page_each(page, mapper, now, redact)
+    return merged(mapped), rejects

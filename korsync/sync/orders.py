@@ -62,14 +62,16 @@ def sync_orders(
     ceiling = started - options.safety_margin
 
     def save_watermark(session: Session, mapped: MappedPage) -> None:
-        nonlocal watermark
-        watermark = latest_created(mapped.rows, watermark)
-        if watermark is not None:
-            state.save(session, "orders", watermark=min(watermark, ceiling))
+        # The running watermark moves only once the page has committed (below): this may run
+        # again for the page, without items the database refused.
+        latest = latest_created(mapped.rows, watermark)
+        if latest is not None:
+            state.save(session, "orders", watermark=min(latest, ceiling))
 
     with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
         run.details = {"watermark_before": _show(watermark), "query": params}
-        for _ in commit_orders(run, client, params, reader, options, save_watermark):
+        for mapped in commit_orders(run, client, params, reader, options, save_watermark):
+            watermark = latest_created(mapped.rows, watermark)
             run.details["watermark_after"] = _show(min(watermark, ceiling) if watermark else None)
     return run
 

@@ -3,29 +3,56 @@ transactions let the stream record its state for that page and write the page's 
 rejects, so the state never runs ahead of (or behind) the rows it covers. The stream supplies
 the pages (read ahead in a thread where it wants that), its mapper and the state step; what it
 does once a page has committed (progress, a stop rule) it does between iterations.
+
+One bad item never blocks a stream: an item the mapper refuses is rejected, and when the
+database refuses a page's rows (a value no mapping check foresaw), each item is tried alone to
+find the ones it refuses, and the page is written again without them, those rejected too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from korsync.api.pagination import Page
-from korsync.sync.mapping import Mapper, Rejection, map_page, utcnow
+from korsync.db.upsert import refusal
+from korsync.sync.mapping import (
+    MappedItem,
+    Mapper,
+    Rejection,
+    map_page_each,
+    merged,
+    record_key,
+    utcnow,
+)
 from korsync.sync.rowset import RowSet
 from korsync.sync.runner import StreamRun
+
+log = logging.getLogger("korsync.sync")
 
 
 @dataclasses.dataclass(frozen=True)
 class MappedPage:
-    """A fetched page and what its items became."""
+    """A fetched page and what its items became: each mapped item with its rows, all their
+    rows, and the rejected items."""
 
     page: Page
-    rows: RowSet
+    items: list[MappedItem]
     rejects: list[Rejection]
+    rows: RowSet = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", merged(self.items))
+
+    def without(self, refused: Mapping[int, str]) -> MappedPage:
+        """This page less the items at the indexes of ``refused``, rejected with its reasons."""
+        kept = [item for index, item in enumerate(self.items) if index not in refused]
+        dropped = [Rejection(self.items[index].raw, why) for index, why in refused.items()]
+        return MappedPage(self.page, kept, [*self.rejects, *dropped])
 
 
 BeforeWrite = Callable[[Session, MappedPage], None]
@@ -33,13 +60,17 @@ BeforeWrite = Callable[[Session, MappedPage], None]
 
 @dataclasses.dataclass
 class PageCommits:
-    """Commit ``pages`` one by one; iterate to get each ``MappedPage`` once it has committed.
+    """Commit ``pages`` one by one; iterate to get each ``MappedPage`` once it has committed
+    (without the items the database refused, when it refused some).
 
     ``before_write`` runs in the page's transaction before the rows are written: what it saves
-    commits with them, what it reads sees the database as the page found it. ``stop`` is asked
-    once each page has been fetched, before it is mapped; true leaves that page and the rest
-    unwritten. ``finished`` is true once every page was committed (not stopped, not left early
-    by the caller, not failed).
+    commits with them, what it reads sees the database as the page found it. When the database
+    refuses some of the page's rows, that transaction is rolled back and ``before_write`` runs
+    again, in the transaction writing the page without them: it must keep nothing outside the
+    session (a running watermark, say) before the page is yielded. ``stop`` is asked once each
+    page has been fetched, before it is mapped; true leaves that page and the rest unwritten.
+    ``finished`` is true once every page was committed (not stopped, not left early by the
+    caller, not failed).
     """
 
     run: StreamRun
@@ -54,9 +85,35 @@ class PageCommits:
         for page in self.pages:
             if self.stop():
                 return
-            mapped = MappedPage(page, *map_page(page, self.mapper, utcnow(), self.redact))
-            with self.run.transaction() as session:
-                self.before_write(session, mapped)
-                self.run.write(session, mapped.rows, mapped.rejects)
-            yield mapped
+            mapped = MappedPage(page, *map_page_each(page, self.mapper, utcnow(), self.redact))
+            yield self._commit(mapped)
         self.finished = True
+
+    def _commit(self, mapped: MappedPage) -> MappedPage:
+        """Commit ``mapped``; if the database refuses some of its items' rows, commit it again
+        without those (rejected instead). Returns what was committed."""
+        try:
+            self._write(mapped)
+            return mapped
+        except Exception as exc:
+            if refusal(exc) is None:
+                raise
+            failure = exc
+        log.warning(
+            "%s: the database refused rows of page %s (%s); trying its items one by one",
+            self.run.stream,
+            mapped.page.page,
+            refusal(failure),
+        )
+        refused = self.run.refused([item.rows for item in mapped.items])
+        if not refused:  # refused together, each accepted alone: nothing to single out
+            raise failure
+        kept = mapped.without(refused)
+        self._write(kept)
+        return kept
+
+    def _write(self, mapped: MappedPage) -> None:
+        with self.run.transaction() as session:
+            self.before_write(session, mapped)
+            written = [record_key(item.raw) for item in mapped.items]
+            self.run.write(session, mapped.rows, mapped.rejects, written=written)

@@ -139,11 +139,9 @@ class Backfill:
         }
 
         def save_checkpoint(session: Session, mapped: MappedPage) -> None:
-            nonlocal checkpoint
-            checkpoint = latest_created(mapped.rows, checkpoint)
-            state.save(
-                session, "backfill", part.scope, watermark=checkpoint, cursor={"done": False}
-            )
+            # ``checkpoint`` moves once the page has committed: this may run again for it.
+            latest = latest_created(mapped.rows, checkpoint)
+            state.save(session, "backfill", part.scope, watermark=latest, cursor={"done": False})
 
         commits = commit_orders(
             run,
@@ -155,6 +153,7 @@ class Backfill:
             self.stopping.is_set,
         )
         for mapped in commits:
+            checkpoint = latest_created(mapped.rows, checkpoint)
             progress(len(mapped.page.items) + len(mapped.page.rejects))
             self.saw(checkpoint)
         if commits.finished:  # when stopped, the checkpoint stays where the last page left it
