@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
@@ -86,7 +87,8 @@ def run_streams(
     options: SyncOptions,
     names: Sequence[str] = (),
 ) -> list[StreamOutcome]:
-    """Run the named streams (default: all) once each, in ``STREAMS`` order."""
+    """Run the named streams (default: all) once each, in ``STREAMS`` order. A stream's failure
+    is its outcome's; a database out of reach (``OperationalError``) is raised, for all."""
     unknown = set(names) - set(STREAMS)
     if unknown:
         raise ValueError(f"unknown stream(s): {', '.join(sorted(unknown))}")
@@ -98,6 +100,8 @@ def run_streams(
             outcomes.append(StreamOutcome(name, stream.run(client, sessions, options)))
         except StreamBusy as exc:
             outcomes.append(StreamOutcome(name, None, skipped=str(exc)))
+        except (OperationalError, InterfaceError):
+            raise  # the database is out of reach: the other streams cannot run either
         except Exception as exc:  # recorded in sync_runs by StreamRun; the others still run
             outcomes.append(StreamOutcome(name, None, describe(exc)))
     return outcomes
