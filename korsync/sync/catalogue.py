@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import threading
 import uuid
 from collections import defaultdict
@@ -42,6 +43,8 @@ from korsync.sync import values as v
 from korsync.sync.mapping import Mapper, Rejection, map_items, map_page, utcnow
 from korsync.sync.rowset import RowSet
 from korsync.sync.runner import StreamRun
+
+log = logging.getLogger("korsync.sync")
 
 Scope = tuple[str, str | None, uuid.UUID | None]  # table, parent column, parent id
 
@@ -131,10 +134,13 @@ def sync_catalogue(client: ApiClient, sessions: sessionmaker[Session]) -> Stream
     """Refresh the whole catalogue, then mark what a complete listing no longer returned."""
     with StreamRun(sessions, "catalogue", "full") as run:
         refresh = CatalogueRefresh(client, run)
-        for catalog in refresh.walk(
+        catalogs = refresh.walk(
             "/v1/ticketing/catalogs", None, cr.catalog_rows, ("catalogs", None, None)
-        ):
+        )
+        for done, catalog in enumerate(catalogs, start=1):
             _catalog(refresh, v.item_id(catalog))
+            # A first refresh is a minute of requests: say how far it got.
+            log.info("catalogue: %d of %d catalogs read", done, len(catalogs))
         for form_id in sorted(refresh.forms):
             _form(refresh, form_id)
         refresh.flush()
