@@ -3,6 +3,9 @@ that fails while a migration is pending, and the migration SQL for review withou
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,25 @@ def test_upgrade_sql_from_a_revision_writes_only_what_follows(tmp_path: Path) ->
     unknown = invoke(url, "upgrade", "--sql", "--from", "nope")
     assert unknown.exit_code == 2 and unknown.output.startswith("korsync: --from nope")
     assert invoke(url, "upgrade", "--from", FIRST).exit_code == 2
+
+
+def test_upgrade_prints_one_line_without_alembic_chatter(tmp_path: Path) -> None:
+    """A real ``korsync db upgrade``: one line on stdout, nothing on stderr (Alembic's INFO
+    lines per step only with KORSYNC_LOG_LEVEL=DEBUG)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KORSYNC_")}
+    env["KORSYNC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'quiet.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "korsync", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert done.stdout.count("\n") == 1 and "newest schema revision" in done.stdout
+    assert done.stderr == ""
+    env["KORSYNC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'loud.db'}"
+    env["KORSYNC_LOG_LEVEL"] = "DEBUG"
+    loud = subprocess.run(
+        [sys.executable, "-m", "korsync", "db", "upgrade"], capture_output=True, text=True, env=env
+    )
+    assert "Running upgrade" in loud.stderr
