@@ -61,15 +61,18 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
     click.echo(f"database {where} is at the newest schema revision")
 
 
+def _revision_of(ctx: click.Context) -> str | None:
+    """The configured database's schema revision."""
+    with engine_for(settings_of(ctx)) as engine:
+        return current_revision(engine)
+
+
 @db.command("current")
 @shared_options
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Show the database's schema revision and whether it is the newest."""
-    settings = settings_of(ctx)
-    with engine_for(settings) as engine:
-        current = current_revision(engine)
-    head = head_revision()
+    current, head = _revision_of(ctx), head_revision()
     if current is None:
         click.echo(f"no korsync schema yet; the newest revision is {head}")
     elif current == head:
@@ -83,9 +86,7 @@ def db_current(ctx: click.Context) -> None:
 @click.pass_context
 def db_check(ctx: click.Context) -> None:
     """Exit 1 when a migration is pending (naming each), 0 when the schema is the newest."""
-    settings = settings_of(ctx)
-    with engine_for(settings) as engine:
-        current = current_revision(engine)
+    current = _revision_of(ctx)
     try:
         pending = pending_revisions(current)
     except SchemaError as exc:

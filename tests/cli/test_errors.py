@@ -7,17 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from korsync.cli import main
-from korsync.db.engine import make_engine
 
 
 def invoke(*args: str) -> Result:
@@ -53,24 +48,10 @@ def test_status_on_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture
-def empty_postgres(postgres_url: str) -> Iterator[str]:
-    """A URL of a PostgreSQL schema that korsync never migrated."""
-    schema = f"korsync_empty_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 @pytest.mark.postgres
-def test_status_on_a_never_migrated_postgresql_database(empty_postgres: str) -> None:
+def test_status_on_a_never_migrated_postgresql_database(scratch_postgres: str) -> None:
     """``status`` on a PostgreSQL database without korsync's schema says to migrate."""
-    result = invoke("--database-url", empty_postgres, "status")
+    result = invoke("--database-url", scratch_postgres, "status")
     assert result.exit_code == 2
     assert "no korsync schema yet: run 'korsync db upgrade'" in one_line(result)
 

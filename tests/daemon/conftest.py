@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from korsync.db.engine import make_engine
+from korsync.db.migrate import upgrade_to_head
 from korsync.fake_api import Simulator, serve
 from tests.support.daemon import FAST, Daemon, NotifySocket, make_sim
 
@@ -60,3 +63,13 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     yield start
     for daemon in started:
         daemon.kill()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated SQLite database: its URL and an engine on it."""
+    url = f"sqlite:///{tmp_path / 'korsync.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    yield url, engine
+    engine.dispose()

@@ -3,15 +3,12 @@ keeps failing), not a whole interval later — a day, for the catalogue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
 
 from korsync.daemon.scheduler import retry_delay
-from korsync.db.engine import make_engine
-from korsync.db.migrate import upgrade_to_head
 from korsync.fake_api import Simulator
 from tests.support.daemon import Daemon, runs, wait_for
 
@@ -20,15 +17,6 @@ HOUR = {
     f"KORSYNC_{name}_INTERVAL": "3600"
     for name in ("ORDERS", "RECONCILE", "DOCUMENTS", "RESERVATIONS", "CATALOGUE")
 }
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    url = f"sqlite:///{tmp_path / 'korsync.db'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    yield url, engine
-    engine.dispose()
 
 
 def test_retry_delay_doubles_up_to_the_interval() -> None:

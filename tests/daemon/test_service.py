@@ -30,16 +30,6 @@ Start = Callable[..., Daemon]
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """A migrated SQLite database: its URL and an engine on it."""
-    url = f"sqlite:///{tmp_path / 'korsync.db'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    yield url, engine
-    engine.dispose()
-
-
-@pytest.fixture
 def pg_db(scratch_postgres: str) -> Iterator[tuple[str, Engine]]:
     """A migrated PostgreSQL schema of its own: its URL and an engine on it."""
     engine = make_engine(scratch_postgres)
