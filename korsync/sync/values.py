@@ -74,7 +74,7 @@ def date(item: Mapping[str, Any], field: str) -> dt.date | None:
         raise MappingError(f"{field}: not a date: {value!r:.60}") from None
 
 
-_MONEY_LIMIT = Decimal("1e10")  # NUMERIC(12,2): ten digits before the point
+_MONEY_DIGITS = 9  # NUMERIC(12,2): ten digits before the point, so below 10^10
 _CENT = Decimal("0.01")
 
 
@@ -90,10 +90,10 @@ def money(item: Mapping[str, Any], field: str) -> Decimal | None:
         amount = Decimal(value if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise MappingError(f"{field}: not an amount: {value!r:.60}") from None
-    if not amount.is_finite() or abs(amount) >= _MONEY_LIMIT:
+    # adjusted(): the power of ten of the first digit; 9 at most below 10^10.
+    if not amount.is_finite() or amount.adjusted() > _MONEY_DIGITS:
         raise MappingError(f"{field}: amount out of range: {value!r:.60}")
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(_CENT):
+    if amount.quantize(_CENT) != amount:
         raise MappingError(f"{field}: amount has more than two decimals: {value!r:.60}")
     return amount
 
