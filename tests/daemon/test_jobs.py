@@ -3,6 +3,7 @@ clearly, stops as interrupted, and skips a stream another daemon holds."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -81,9 +82,10 @@ def test_api_outage_fails_the_run_clearly_and_the_next_recovers(
 
 
 def test_shutdown_mid_run_records_it_as_interrupted_never_a_success(
-    engine: Engine, sim: Simulator
+    engine: Engine, sim: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Stopping during a run ends it after its last committed page, recorded as interrupted."""
+    """Stopping during a run ends it after its last committed page, recorded as interrupted,
+    and logged at INFO: a stop asked for is no warning for ``journalctl -p warning``."""
 
     class StopAfterThree(httpx.BaseTransport):
         """The simulator, with shutdown beginning as the third request is answered."""
@@ -100,7 +102,14 @@ def test_shutdown_mid_run_records_it_as_interrupted_never_a_success(
 
     inner = StopAfterThree()
     jobs, metrics, inner.stopping = _runner(engine, sim, inner, page_size=5)
-    jobs.run("orders")
+    with caplog.at_level(logging.INFO, logger="korsync"):
+        jobs.run("orders")
+    assert not [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name != "korsync.api.origin"
+    ]
+    assert any("run interrupted" in r.getMessage() for r in caplog.records)
     [run] = runs(engine, "orders")
     assert run.status == "interrupted" and run.finished_at is not None
     assert run.pages >= 1
