@@ -61,6 +61,7 @@ class StatusReport:
     streams: list[StreamStatus]
     row_counts: dict[str, int]
     rejected: int
+    partial: int = 0  # open rejected_records of kind 'partial': stored without some part
 
     @property
     def failing(self) -> list[str]:
@@ -86,6 +87,7 @@ class StatusReport:
             "streams": [_json_ready(dataclasses.asdict(s)) for s in self.streams],
             "row_counts": self.row_counts,
             "rejected_records": self.rejected,
+            "partial_records": self.partial,
             "never_synced": self.never_synced,
             "failing": self.failing,
             "stale": self.stale,
@@ -131,10 +133,17 @@ def collect(
             if name not in BOOKKEEPING
         }
         rejects = Base.metadata.tables["rejected_records"]
-        rejected = session.scalar(  # those still missing: a resolved reject was stored since
-            select(func.count()).select_from(rejects).where(rejects.c.resolved_at.is_(None))
+        # Those still missing (or partial): a resolved reject was stored (whole) since.
+        open_by_kind: dict[str, int] = dict(
+            session.execute(
+                select(rejects.c.kind, func.count())
+                .where(rejects.c.resolved_at.is_(None))
+                .group_by(rejects.c.kind)
+            ).all()
         )
-    return StatusReport(sorted(streams.values(), key=lambda s: s.stream), counts, rejected or 0)
+    ordered = sorted(streams.values(), key=lambda s: s.stream)
+    rejected = sum(n for kind, n in open_by_kind.items() if kind != "partial")
+    return StatusReport(ordered, counts, rejected, partial=open_by_kind.get("partial", 0))
 
 
 def _add_runs(session: Session, entry: StreamStatus) -> None:
@@ -206,6 +215,9 @@ def render(report: StatusReport) -> str:
         *_table([("table", "rows"), *((t, str(n)) for t, n in report.row_counts.items())]),
     ]
     lines.append(f"rejected records: {report.rejected}")
+    if report.partial:
+        shown = "stored without a part: rejected_records where kind = 'partial'"
+        lines.append(f"partial records: {report.partial} ({shown})")
     return "\n".join(lines)
 
 

@@ -72,6 +72,18 @@ def status(ctx: click.Context, as_json: bool) -> None:
         sys.exit(1)
 
 
+# ``korsync sync``'s exit status when every stream ran but some items were rejected or stored
+# only in part (see rejected_records): not a plain success, not a failure either.
+EXIT_INCOMPLETE = 4
+
+
+def incomplete(outcomes: list[StreamOutcome]) -> bool:
+    """Whether a stream that ran rejected items, or stored some without a part of them."""
+    return any(
+        o.run is not None and (o.run.totals.rejects or o.run.totals.partial) for o in outcomes
+    )
+
+
 def print_outcomes(outcomes: list[StreamOutcome]) -> None:
     """One line per stream: what it did, why it did not run, or why it failed."""
     for outcome in outcomes:
@@ -89,10 +101,13 @@ def print_outcomes(outcomes: list[StreamOutcome]) -> None:
 @stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """One pass of the named streams (default: all); exit 0 only if none failed.
+    """One pass of the named streams (default: all).
 
-    A stream that another korsync process (the daemon, another sync) is running at the time is
-    skipped, not waited for, and said so: one writer per stream.
+    Exit status: 0 all streams ran and every item was mirrored whole; 1 a stream failed;
+    2 the settings are unusable; 4 every stream ran, but some items were rejected or stored only
+    in part (rejected_records, 'korsync status'). A stream that another korsync process (the
+    daemon, another sync) is running at the time is skipped, not waited for, and said so: one
+    writer per stream.
     """
     settings = settings_of(ctx)
     try:
@@ -104,6 +119,8 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     print_outcomes(outcomes)
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)
+    if incomplete(outcomes):
+        sys.exit(EXIT_INCOMPLETE)
 
 
 @click.command()

@@ -1,12 +1,13 @@
 """The daemon's Prometheus metrics, in a registry of its own, served only when configured. Per
 stream: when it last succeeded and last finished, how long its last run took, its lag (now minus
 its watermark, or minus its last success for streams without one), rows written by change kind,
-rejected items, runs by status (``succeeded``, ``failed``, ``interrupted``, ``skipped`` when
-another daemon held the stream's lock or its last run was still busy), failed runs, and whether
-it is running now. For the process: HTTP requests by status code (``error`` for a network
-failure) and the attempts that failed in a way the API client retries (408, 429, 5xx, network
-errors), and ``korsync_build_info`` (korsync's and Python's versions, value 1). The daemon seeds
-each scheduled stream's last success, lag and staleness threshold from the database at start-up
+rejected items, items stored without a part that could not be mapped, runs by status
+(``succeeded``, ``failed``, ``interrupted``, ``skipped`` when another daemon held the stream's
+lock or its last run was still busy), failed runs, and whether it is running now. For the
+process: HTTP requests by status code (``error`` for a network failure) and the attempts that
+failed in a way the API client retries (408, 429, 5xx, network errors), and
+``korsync_build_info`` (korsync's and Python's versions, value 1). The daemon seeds each
+scheduled stream's last success, lag and staleness threshold from the database at start-up
 (``restore``), so a restart leaves no gap until the stream's next run (a day for the catalogue).
 The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the address
 the settings name (loopback by default) and returns the function that stops the server.
@@ -81,6 +82,13 @@ class Metrics:
         self.rejects = Counter(
             "korsync_stream_rejects", "Items the stream could not map", stream, registry=registry
         )
+        self.partial = Counter(
+            "korsync_stream_partial",
+            "Items the stream stored without some part it could not map (rejected_records kind"
+            " 'partial')",
+            stream,
+            registry=registry,
+        )
         self.runs = Counter(
             "korsync_stream_runs", "Runs of the stream by status", ["stream", "status"],
             registry=registry,
@@ -118,6 +126,7 @@ class Metrics:
             self.runs.labels(stream, status)
         self.errors.labels(stream)
         self.rejects.labels(stream)
+        self.partial.labels(stream)
         self.running.labels(stream).set(0)
         self.lag.labels(stream).set_function(lambda: self._lag(stream))
 
@@ -148,6 +157,7 @@ class Metrics:
             ):
                 self.rows.labels(stream, change).inc(count)
             self.rejects.labels(stream).inc(totals.rejects)
+            self.partial.labels(stream).inc(totals.partial)
 
     def set_as_of(self, stream: str, as_of: dt.datetime | None) -> None:
         """What the stream's data is as of (watermark or last success), for its lag."""

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from korsync.fake_api import control, transform
+from korsync.fake_api import control, shapes, transform
 from korsync.fake_api.auth import TOKEN_PATH, AuthError
 from korsync.fake_api.faults import EARLY_FAULTS, FAULT_KINDS, GET_ONLY_FAULTS, FaultPicker
 from korsync.fake_api.hydra import ApiProblem, Query, problem, reason
@@ -145,9 +145,12 @@ class Application:
             return response
         self.sim.tick()
         try:
-            return route.handler(Call(self.sim, self.sim.orgs[org], request, params))
+            response = route.handler(Call(self.sim, self.sim.orgs[org], request, params))
         except ApiProblem as error:
             return error_response(error)
+        if self.sim.config.shapes and response.status == 200:
+            shapes.apply(self.sim.config.shapes, response.payload)  # the docs' shapes, opted in
+        return response
 
     def _late(
         self,

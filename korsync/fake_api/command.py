@@ -5,8 +5,9 @@ Its data is dated relative to the moment it starts (orders up to an hour before 
 URL, the token endpoint, the OIDC client id and secret and a ready static bearer token (of every
 organization), and ``export KORSYNC_API_URL=…``/``export KORSYNC_API_TOKEN=…`` lines to paste
 into the shell that runs korsync; then it serves. ``--auth bare`` wants the token alone in
-``Authorization``, as the API docs' curl examples send it. Loopback by default; every option
-also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
+``Authorization``, as the API docs' curl examples send it; ``--shape docs-orders`` and
+``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``). Loopback by
+default; every option also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import click
 from korsync.fake_api.config import AUTH_SHAPES, CATALOG_MODELS, SimConfig
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.server import serve
+from korsync.fake_api.shapes import SHAPES
 from korsync.fake_api.simulator import Simulator
 
 
@@ -55,6 +57,7 @@ def build_simulator(
     organizations: int = 1,
     now: dt.datetime | None = None,
     auth: str = "bearer",
+    shapes: tuple[str, ...] = (),
 ) -> Simulator:
     """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
     the simulator's fixed default instant)."""
@@ -69,6 +72,7 @@ def build_simulator(
         token_lifetime=token_lifetime,
         now=now,
         auth=auth,  # type: ignore[arg-type]  # click.Choice checked it
+        shapes=shapes,
     )
     return Simulator(config)
 
@@ -137,6 +141,16 @@ def _announce(sim: Simulator, base_url: str) -> None:
     " 'Bearer <token>' gets a 401 (korsync needs KORSYNC_API_AUTH_SCHEME=none).",
 )
 @click.option(
+    "--shape",
+    "shapes",
+    multiple=True,
+    type=click.Choice(SHAPES),
+    help="Serve a shape the API docs show (repeatable; none by default). docs-orders: orders as"
+    " the docs' example of GET /v1/booking/orders/{id}, items without ids and documents as"
+    " absolute URLs naming no id; iri-tickets: offers list their tickets as IRIs, served by the"
+    " offer's /tickets collection.",
+)
+@click.option(
     "--now",
     callback=_instant,
     metavar="ISO-DATETIME",
@@ -154,12 +168,13 @@ def fake_api(
     arrival_rate: float,
     token_lifetime: int,
     auth: str,
+    shapes: tuple[str, ...],
     now: dt.datetime | None,
 ) -> None:
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
-        organizations, now or dt.datetime.now(dt.UTC), auth,
+        organizations, now or dt.datetime.now(dt.UTC), auth, shapes=shapes,
     )  # fmt: skip
     stop = threading.Event()
 

@@ -7,6 +7,8 @@ unless ``clock_running`` is false; ``arrival_rate`` new orders per second of sim
 arrive in bursts, and ``change_rate`` random changes per second touch existing orders.
 ``auth="bare"`` wants the token alone in ``Authorization`` (as the docs' curl examples send it)
 and refuses ``Bearer <token>`` with a 401; the default ``"bearer"`` is the reverse.
+``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
+``docs-orders``, ``iri-tickets``); none by default.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Literal
 
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.keys import MAX_INDEX, MAX_ORGANIZATIONS
+from korsync.fake_api.shapes import SHAPES
 
 CatalogModel = Literal["both", "product_bases", "events"]
 CATALOG_MODELS: tuple[CatalogModel, ...] = ("both", "product_bases", "events")
@@ -43,6 +46,7 @@ class SimConfig:
     now: dt.datetime | None = None
     clock_running: bool = True
     history_days: int = 365
+    shapes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.orders < MAX_INDEX // 1024:
@@ -55,6 +59,9 @@ class SimConfig:
             raise ValueError(f"catalog_model must be one of {', '.join(CATALOG_MODELS)}")
         if self.auth not in AUTH_SHAPES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_SHAPES)}")
+        unknown = set(self.shapes) - set(SHAPES)
+        if unknown:
+            raise ValueError(f"shapes must be among {', '.join(SHAPES)}: not {sorted(unknown)}")
         if self.token_lifetime < 1 or self.history_days < 1:
             raise ValueError("token_lifetime and history_days must be positive")
         if min(self.latency_ms, self.arrival_rate, self.change_rate) < 0:

@@ -33,14 +33,14 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
-from korsync.api.errors import NotFoundError
-from korsync.api.jsonld import as_uuid
+from korsync.api.errors import NotFoundError, StatusError
+from korsync.api.jsonld import as_uuid, iri_id
 from korsync.api.pagination import Page
 from korsync.db.upsert import MAX_PARAMS
 from korsync.models import metadata
 from korsync.sync import catalogue_rows as cr
 from korsync.sync import values as v
-from korsync.sync.mapping import Mapper, Rejection, map_items, map_page, utcnow
+from korsync.sync.mapping import PARTIAL, Mapper, Rejection, map_items, map_page, utcnow
 from korsync.sync.rowset import RowSet
 from korsync.sync.runner import StreamRun
 
@@ -117,8 +117,13 @@ class CatalogueRefresh:
         with self._lock:
             self._flush()
 
+    def partial(self, raw: Any, reason: str) -> None:
+        """Record ``raw`` (already written) as a partial item, with why, at the next write."""
+        with self._lock:
+            self._rejects.append(Rejection(raw, reason, PARTIAL))
+
     def _flush(self) -> None:
-        if self._pages:
+        if self._pages or self._rejects:
             with self.run.transaction() as session:
                 self.run.write(session, self._rows, self._rejects, pages=self._pages)
         self._rows, self._rejects, self._pages = RowSet(), [], 0
@@ -197,7 +202,10 @@ def _offer(refresh: CatalogueRefresh, catalog_id: uuid.UUID, offer: Mapping[str,
     if not isinstance(listed, list):
         return  # not sent (or not a list: the offer was rejected): its tickets are kept
     tickets = {v.item_id(t) for t in listed if isinstance(t, Mapping)}
+    tickets |= {i for i in map(iri_id, listed) if i is not None}  # IRIs of tickets listed
     refresh.record(("offer_tickets", "offer_id", offer_id), tickets)
+    if any(isinstance(ticket, str) for ticket in listed):
+        listed = _tickets_by_iri(refresh, catalog_id, offer, listed)
     for ticket in listed:
         if not isinstance(ticket, Mapping) or ticket.get("dateAccess") is not False:
             continue  # all-day tickets have no sessions
@@ -207,6 +215,30 @@ def _offer(refresh: CatalogueRefresh, catalog_id: uuid.UUID, offer: Mapping[str,
         refresh.optional(
             path, None, mapper, ("offer_ticket_sessions", "offer_ticket_id", ticket_id)
         )
+
+
+def _tickets_by_iri(
+    refresh: CatalogueRefresh, catalog_id: uuid.UUID, offer: Mapping[str, Any], listed: list[Any]
+) -> list[Any]:
+    """An offer listing tickets by IRI: read them from the offer's tickets collection. A ticket
+    it does not return (or a collection answering 404/403) stays a placeholder, and the offer
+    becomes a partial record saying so. Returns the tickets read and those listed as objects."""
+    offer_id = v.item_id(offer)
+    path = f"/v1/ticketing/catalogs/{catalog_id}/offers/{offer_id}/tickets"
+    mapper = cr.offer_ticket_rows(catalog_id, offer_id)
+    try:
+        read = refresh.walk(path, None, mapper, ("offer_tickets", "offer_id", offer_id))
+    except StatusError as exc:
+        if exc.status not in (403, 404):
+            raise
+        read = []
+    found = {as_uuid(ticket.get("id")) for ticket in read}
+    unread = [t for t in listed if isinstance(t, str) and iri_id(t) not in (None, *found)]
+    if unread:
+        first = f"{unread[0]!r:.80}"
+        why = f"tickets: {len(unread)} listed by IRI not returned by {path} (first {first})"
+        refresh.partial(offer, f"{why}; kept as placeholder rows")
+    return [*read, *(ticket for ticket in listed if isinstance(ticket, Mapping))]
 
 
 def _form(refresh: CatalogueRefresh, form_id: uuid.UUID) -> None:

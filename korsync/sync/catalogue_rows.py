@@ -3,7 +3,10 @@ the parent ids the walk knows and returns a mapper for that collection's items.
 
 Absent is not empty: an offer sent without ``tickets``, a form without ``fields`` or a field
 without ``choices`` (missing or ``null``) keeps the stored children; only a list actually
-sent, ``[]`` included, replaces them (the refresh marks an offer's tickets likewise)."""
+sent, ``[]`` included, replaces them (the refresh marks an offer's tickets likewise). An
+offer may list its tickets as IRIs instead of objects: each becomes a placeholder row (the
+refresh then reads them from the offer's tickets collection); one naming no ticket id is noted,
+making the offer a partial record."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from korsync.api import jsonld
 from korsync.sync import values as v
 from korsync.sync.mapping import Mapper
 from korsync.sync.rowset import RowSet, child_list
@@ -152,13 +156,26 @@ def offer_rows(catalog_id: uuid.UUID) -> Mapper:
                 "availability_read_at": now if "availableQuantity" in item else None,
             },
         )
-        for ticket in child_list(item, "tickets") or []:
+        for position, ticket in enumerate(child_list(item, "tickets") or []):
+            if isinstance(ticket, str):
+                _ticket_iri(rowset, ticket, position, catalog_id, offer_id)
+                continue
             if not isinstance(ticket, Mapping):
                 raise v.MappingError("tickets: not an object")
             rowset.extend(offer_ticket_rows(catalog_id, offer_id)(ticket, now))
         return rowset
 
     return rows
+
+
+def _ticket_iri(
+    rowset: RowSet, iri: str, position: int, catalog_id: uuid.UUID, offer_id: uuid.UUID
+) -> None:
+    """A ticket listed by its IRI only: a placeholder row, or a note when it names no id."""
+    ticket_id = jsonld.iri_id(iri)
+    if ticket_id is None:
+        rowset.note(f"tickets[{position}]: names no ticket id: {iri!r:.80} (kept in raw)")
+    rowset.placeholder("offer_tickets", ticket_id, catalog_id=catalog_id, offer_id=offer_id)
 
 
 def offer_ticket_rows(catalog_id: uuid.UUID, offer_id: uuid.UUID) -> Mapper:

@@ -1,5 +1,6 @@
 """How an order's document becomes a row: its metadata (when it can be downloaded, when that was
-read) under the order that lists it. The file itself is never stored."""
+read) under the order that lists it. The file itself is never stored. A document's id is its
+``id``, else the UUID ending its ``@id`` (path or absolute URL); one with neither is refused."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def document_rows(order_id: uuid.UUID) -> Mapper:
         rowset.add(
             "order_documents",
             {
-                "id": v.item_id(item),
+                "id": v.jsonld_id(item) or v.item_id(item),
                 "order_id": order_id,
                 "downloadable_at": v.timestamp(item, "downloadableAt"),
                 "metadata_read_at": now,

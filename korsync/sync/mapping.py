@@ -1,7 +1,8 @@
 """Turning fetched items into rows: the ``Mapper`` type every ``*_rows`` function has, mapping a
 list of items or a fetched page with each item the mapper refuses kept as a ``Rejection`` (and
 each it maps kept with its own rows, so a page the database refuses can be written item by
-item), ``record_key``, the key an item is rejected and resolved under, and ``utcnow``, the time
+item; an item mapped with parts left out, its rows' ``notes``, also gives a ``partial`` one),
+``record_key``, the key an item is rejected and resolved under, and ``utcnow``, the time
 a mapping stamps on its rows."""
 
 from __future__ import annotations
@@ -37,12 +38,17 @@ def record_key(raw: Any) -> str:
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
+REJECTED, PARTIAL = "rejected", "partial"  # rejected_records.kind
+
+
 @dataclasses.dataclass(frozen=True)
 class Rejection:
-    """An item that could not be mirrored, with why."""
+    """An item that could not be mirrored (``kind`` rejected), or was mirrored without some
+    part of it (``kind`` partial: its rows are written too), with why."""
 
     raw: Any
     reason: str
+    kind: str = REJECTED
 
     @property
     def key(self) -> str:
@@ -60,13 +66,18 @@ class MappedItem:
 def map_each(
     items: Iterable[Any], mapper: Mapper, now: dt.datetime
 ) -> tuple[list[MappedItem], list[Rejection]]:
-    """Each item ``mapper`` understands with its rows, and a rejection for each it does not."""
+    """Each item ``mapper`` understands with its rows, and a rejection for each it does not;
+    an item mapped with parts left out has a ``partial`` one as well, naming them."""
     mapped, rejects = [], []
     for item in items:
         try:
-            mapped.append(MappedItem(item, mapper(item, now)))
+            rows = mapper(item, now)
         except MappingError as exc:
             rejects.append(Rejection(item, str(exc)))
+            continue
+        mapped.append(MappedItem(item, rows))
+        if rows.notes:
+            rejects.append(Rejection(item, "; ".join(rows.notes), PARTIAL))
     return mapped, rejects
 
 

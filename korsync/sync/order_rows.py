@@ -6,6 +6,15 @@ Each object's JSON is stored once: the order's ``raw`` leaves out ``items`` and 
 leaves out ``tickets``, which are rows of their own with their ``position`` in the list (the
 ``orders_as_sent`` view puts the order back together).
 
+An order is refused (``MappingError``) for its own id or ``createdAt``, a value that cannot be
+stored exactly, or a list that is not a list of objects. A part that cannot be mapped is
+mapped as far as it can be and noted (``RowSet.note``), which makes the order a *partial*
+record: an item or ticket without a usable id gets a key derived from its parent's id and its
+position (stable while the list keeps its order; the stored ``raw`` stays as sent), and a
+reference that names no UUID (an organization, reservation, catalog, product or event, or a
+document given as an absolute URL such as the docs' ``https://example.com/``) leaves its column
+NULL, its text staying in ``raw`` (there is no text column for it).
+
 Absent is not empty: an order sent without ``items`` (or with ``"items": null``) keeps its
 stored items and their tickets, and an item without ``tickets`` keeps its tickets; only a list
 actually sent, ``[]`` included, replaces them. Such an order's ``raw`` is stored as always (less
@@ -18,6 +27,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from korsync.api import jsonld
 from korsync.pii import HASH_PREFIX
 from korsync.sync import values as v
 from korsync.sync.rowset import RowSet, child_list
@@ -48,9 +58,9 @@ def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
     if v.timestamp(item, "createdAt") is None:
         raise v.MappingError("createdAt: missing (needed to place the order in time)")
     items = child_list(item, "items")
-    catalog_id = v.ref(item, "catalog") or _catalog_of(items or [])
+    catalog_id = _ref(rows, item, "catalog") or _catalog_of(items or [])
     rows.placeholder("catalogs", catalog_id)
-    rows.add("orders", _order(item, order_id, catalog_id, now))
+    rows.add("orders", _order(rows, item, order_id, catalog_id, now))
     if items is None:
         rows.keep_children("order", order_id, "items")
     else:
@@ -59,10 +69,45 @@ def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
         if not isinstance(line, Mapping):
             raise v.MappingError(f"items[{position}]: not an object")
         _item(rows, line, position, order_id, now)
-    for document in item.get("documents") or []:
-        document_iri = document.get("@id") if isinstance(document, Mapping) else document
-        rows.placeholder("order_documents", v.ref({"d": document_iri}, "d"), order_id=order_id)
+    _documents(rows, item, order_id)
     return rows
+
+
+def _documents(rows: RowSet, item: Mapping[str, Any], order_id: uuid.UUID) -> None:
+    """Placeholder rows for the documents the order lists; one naming no id is noted."""
+    documents = item.get("documents")
+    for position, document in enumerate(documents if isinstance(documents, list) else []):
+        iri = document.get("@id") if isinstance(document, Mapping) else document
+        document_id = v.jsonld_id(document) if isinstance(document, Mapping) else None
+        document_id = document_id or jsonld.iri_id(iri)
+        if document_id is None:
+            rows.note(f"documents[{position}]: names no document id: {iri!r:.80} (kept in raw)")
+        rows.placeholder("order_documents", document_id, order_id=order_id)
+
+
+def _ref(rows: RowSet, item: Mapping[str, Any], field: str, where: str = "") -> uuid.UUID | None:
+    """``values.ref``, but a reference naming no UUID is noted and read as ``None``."""
+    try:
+        return v.ref(item, field)
+    except v.MappingError as exc:
+        rows.note(f"{where}{exc} (kept in raw)")
+        return None
+
+
+def _own_id(
+    rows: RowSet, item: Mapping[str, Any], parent_id: uuid.UUID, where: str, position: int
+) -> uuid.UUID:
+    """The child's ``id`` (or the UUID ending its ``@id``, unless that is a blank node's genid);
+    lacking a usable one, a key derived from its parent and position (noted)."""
+    node = item.get("@id")
+    child_id = jsonld.as_uuid(item.get("id"))
+    if child_id is None and not (isinstance(node, str) and "/.well-known/genid/" in node):
+        child_id = jsonld.iri_id(node)
+    if child_id is None:
+        child_id = uuid.uuid5(parent_id, f"{where}/{position}")
+        sent = item.get("id")
+        rows.note(f"{where}[{position}]: no usable id ({sent!r:.60}): stored as {child_id}")
+    return child_id
 
 
 def _beneficiary(beneficiary: Any) -> dict[str, Any]:
@@ -94,15 +139,19 @@ def _catalog_of(items: list[Any]) -> uuid.UUID | None:
 
 
 def _order(
-    item: Mapping[str, Any], order_id: uuid.UUID, catalog_id: uuid.UUID | None, now: dt.datetime
+    rows: RowSet,
+    item: Mapping[str, Any],
+    order_id: uuid.UUID,
+    catalog_id: uuid.UUID | None,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     customer = item.get("customer")
     customer = customer if isinstance(customer, Mapping) else {}
     return {
         "id": order_id,
         "catalog_id": catalog_id,
-        "organization_id": v.ref(item, "organization"),
-        "reservation_id": v.ref(item, "reservation"),
+        "organization_id": _ref(rows, item, "organization"),
+        "reservation_id": _ref(rows, item, "reservation"),
         "created_at": v.timestamp(item, "createdAt"),
         "reference": v.key_text(item, "reference"),
         "external_reference": v.key_text(item, "externalReference"),
@@ -127,8 +176,8 @@ def _without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
 def _item(
     rows: RowSet, line: Mapping[str, Any], position: int, order_id: uuid.UUID, now: dt.datetime
 ) -> None:
-    item_id = v.item_id(line)
-    product_id = v.ref(line, "product")
+    item_id = _own_id(rows, line, order_id, "items", position)
+    product_id = _ref(rows, line, "product", f"items[{position}].")
     parents = v.ref_parents(line, "product")
     rows.placeholder("catalogs", parents.get("catalog"))
     rows.placeholder("products", product_id, catalog_id=parents.get("catalog"))
@@ -154,22 +203,24 @@ def _item(
     for index, ticket in enumerate(tickets or []):
         if not isinstance(ticket, Mapping):
             raise v.MappingError(f"items[{position}].tickets[{index}]: not an object")
-        rows.add("order_item_tickets", _ticket(rows, ticket, order_id, item_id, index, now))
+        ticket_id = _own_id(rows, ticket, item_id, f"items[{position}].tickets", index)
+        ids = (order_id, item_id, ticket_id)
+        rows.add("order_item_tickets", _ticket(rows, ticket, ids, index, now))
 
 
 def _ticket(
     rows: RowSet,
     ticket: Mapping[str, Any],
-    order_id: uuid.UUID,
-    item_id: uuid.UUID,
+    ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID],
     position: int,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    event_id = v.ref(ticket, "event")
+    order_id, item_id, ticket_id = ids
+    event_id = _ref(rows, ticket, "event", f"tickets[{position}].")
     rows.placeholder("events", event_id, catalog_id=v.ref_parents(ticket, "event").get("catalog"))
     required = ticket.get("requiredBeneficiaryFields")
     return {
-        "id": v.item_id(ticket),
+        "id": ticket_id,
         "order_id": order_id,
         "order_item_id": item_id,
         "position": position,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from korsync.api.pagination import Page
 from korsync.db.upsert import refusal
 from korsync.sync.mapping import (
+    PARTIAL,
     MappedItem,
     Mapper,
     Rejection,
@@ -49,10 +50,13 @@ class MappedPage:
         object.__setattr__(self, "rows", merged(self.items))
 
     def without(self, refused: Mapping[int, str]) -> MappedPage:
-        """This page less the items at the indexes of ``refused``, rejected with its reasons."""
+        """This page less the items at the indexes of ``refused``, rejected with its reasons
+        (no longer partial: nothing of them is written)."""
         kept = [item for index, item in enumerate(self.items) if index not in refused]
         dropped = [Rejection(self.items[index].raw, why) for index, why in refused.items()]
-        return MappedPage(self.page, kept, [*self.rejects, *dropped])
+        gone = {id(self.items[index].raw) for index in refused}
+        earlier = [r for r in self.rejects if r.kind != PARTIAL or id(r.raw) not in gone]
+        return MappedPage(self.page, kept, [*earlier, *dropped])
 
 
 BeforeWrite = Callable[[Session, MappedPage], None]

@@ -5,8 +5,10 @@ and for embedded collections the parents whose children were all given (``replac
 so children that vanished from an order are removed. Absent is not empty: ``child_list`` reads
 an embedded list, and only a list actually sent (``[]`` included) may replace the stored
 children; a missing or ``null`` one leaves them as they are (``keep_children`` notes it, and
-``write`` logs it). ``write`` upserts parents before children in one session; the caller
-commits. ``KnownParents`` lets a run skip placeholder parents it has already committed.
+``write`` logs it). A part of an item that could not be mapped, the item's rows holding the
+rest, is noted (``note``): the item is then recorded as *partial*. ``write`` upserts parents
+before children in one session; the caller commits. ``KnownParents`` lets a run skip
+placeholder parents it has already committed.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RowSet:
         default_factory=lambda: defaultdict(set)
     )
     kept: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # parts left unmapped, and why
 
     def add(self, table: str, row: Row) -> None:
         self.rows[table].append(row)
@@ -69,6 +72,10 @@ class RowSet:
         """Note that ``parent``'s list ``key`` was not sent, so its stored children are kept."""
         self.kept.append(f"{parent} {parent_id} ({key})")
 
+    def note(self, reason: str) -> None:
+        """Note a part of the item that these rows leave out or hold only in ``raw``."""
+        self.notes.append(reason)
+
     def extend(self, other: RowSet) -> None:
         for name, rows in other.rows.items():
             self.rows[name].extend(rows)
@@ -77,6 +84,7 @@ class RowSet:
         for key, parents in other.children.items():
             self.children[key] |= parents
         self.kept += other.kept
+        self.notes += other.notes
 
 
 def child_list(item: Mapping[str, Any], key: str, where: str = "") -> list[Any] | None:

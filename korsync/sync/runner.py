@@ -29,7 +29,7 @@ from korsync.db.locks import stream_lock
 from korsync.db.upsert import UpsertResult, refusal, resolve_rejects, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
-from korsync.sync.mapping import Rejection, utcnow
+from korsync.sync.mapping import PARTIAL, REJECTED, Rejection, utcnow
 
 log = logging.getLogger("korsync.sync")
 ABANDONED = "its process ended before the run finished (killed, or cut off from the database)"
@@ -47,6 +47,7 @@ class RunTotals:
     rows: UpsertResult = dataclasses.field(default_factory=UpsertResult)
     deleted: int = 0
     rejects: int = 0
+    partial: int = 0  # items stored without some part (rejected_records kind 'partial')
 
 
 def close_abandoned_runs(sessions: sessionmaker[Session]) -> list[str]:
@@ -167,6 +168,7 @@ class StreamRun:
             self.totals.rows += totals.rows
             self.totals.deleted += totals.deleted
             self.totals.rejects += totals.rejects
+            self.totals.partial += totals.partial
 
     def take_totals(self) -> RunTotals:
         """The totals counted since the last call, which start again from zero."""
@@ -183,19 +185,25 @@ class StreamRun:
         written: Sequence[str] = (),
     ) -> UpsertResult:
         """Write the rows and rejects of ``pages`` fetched pages in ``session``; the open
-        rejects of the items ``written`` (their ``record_key``s) are marked resolved."""
+        rejects of the items ``written`` (their ``record_key``s) are marked resolved, then the
+        partial ones among ``rejects`` (written, less some part) recorded open again."""
         new_parents = self._parents.drop_known(rows)
         session.info.get(_NEW_PARENTS, set()).update(new_parents)
         result = rs.write(session, rows)
         resolve_rejects(session, written)
-        if rejects:
-            upsert_rejects(session, self.stream, [(r.key, r.reason, r.raw) for r in rejects])
+        by_kind = {kind: [r for r in rejects if r.kind == kind] for kind in (PARTIAL, REJECTED)}
+        for kind, chosen in by_kind.items():  # rejected last: it wins over partial
+            if chosen:
+                records = [(r.key, r.reason, r.raw) for r in chosen]
+                upsert_rejects(session, self.stream, records, kind=kind)
         with self._lock:
             self.totals.pages += pages
             self.totals.rows += result
-            self.totals.rejects += len(rejects)
+            self.totals.rejects += len(by_kind[REJECTED])
+            self.totals.partial += len(by_kind[PARTIAL])
         for reject in rejects:
-            log.warning("%s: rejected item %s: %s", self.stream, _short(reject.key), reject.reason)
+            shown = "rejected item" if reject.kind == REJECTED else "partly mapped item"
+            log.warning("%s: %s %s: %s", self.stream, shown, _short(reject.key), reject.reason)
         return result
 
     def refused(self, items: Sequence[rs.RowSet]) -> dict[int, str]:
@@ -228,7 +236,9 @@ class StreamRun:
             "rows_unchanged": t.rows.unchanged,
             "rows_deleted": t.deleted,
             "rejects": t.rejects,
-            "details": self.details or None,
+            # sync_runs has no column for them: partial items are counted among the details.
+            "details": ({**self.details, "partial": t.partial} if t.partial else self.details)
+            or None,
         }
 
     def __exit__(
@@ -260,7 +270,7 @@ class StreamRun:
         return (
             f"{t.pages} page(s), {t.rows.inserted} inserted, "
             f"{t.rows.updated} updated, {t.rows.unchanged} unchanged, "
-            f"{t.deleted} marked deleted, {t.rejects} rejected"
+            f"{t.deleted} marked deleted, {t.rejects} rejected, {t.partial} partial"
         )
 
 
