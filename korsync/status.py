@@ -5,7 +5,9 @@ A stream is *failing* when its latest run failed, and *stale* when it has gone l
 threshold without a success (``stale_thresholds``: ``KORSYNC_STALE_FACTOR`` times the stream's
 ``KORSYNC_*_INTERVAL``; a stream that never succeeded counts from its first run). Either makes
 the report unhealthy, which ``korsync status`` turns into exit status 1 for health checks. It
-only reads; it never shows settings, so no secret can reach its output.
+only reads; it never shows settings, so no secret can reach its output. Endpoints a stream's
+last finished run skipped (a catalogue listing answering 404 or 403) are listed per stream;
+they do not make the report unhealthy, as an account on one catalogue model always has some.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class StreamStatus:
     last_error_at: dt.datetime | None = None
     first_started_at: dt.datetime | None = None
     stale: bool = False
+    # endpoints the last finished run skipped: [{"endpoint", "status", "times"}]
+    skipped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def judge(self, now: dt.datetime, threshold: dt.timedelta | None) -> None:
         """Set ``stale``: no success within ``threshold`` (counting from the first run)."""
@@ -159,6 +163,10 @@ def _add_runs(session: Session, entry: StreamStatus) -> None:
         entry.last_error, entry.last_error_at = failure.error, failure.finished_at
     first = select(func.min(SyncRun.started_at)).where(SyncRun.stream == entry.stream)
     entry.first_started_at = session.scalar(first)
+    finished = session.scalars(runs.where(SyncRun.finished_at.is_not(None)).limit(1)).first()
+    details = finished.details if finished is not None else None
+    skipped = details.get("skipped") if isinstance(details, dict) else None
+    entry.skipped = [e for e in skipped if isinstance(e, dict)] if isinstance(skipped, list) else []
 
 
 def read_stream(engine: Engine, stream: str) -> StreamStatus:
@@ -208,6 +216,7 @@ def render(report: StatusReport) -> str:
         for s in report.streams
     ]
     lines = _table(rows) if report.streams else ["no sync has run yet"]
+    lines += _skipped_lines(report.streams)
     if report.never_synced:
         lines.append("unhealthy: no stream has synced successfully yet (run 'korsync sync')")
     lines += [
@@ -219,6 +228,19 @@ def render(report: StatusReport) -> str:
         shown = "stored without a part: rejected_records where kind = 'partial'"
         lines.append(f"partial records: {report.partial} ({shown})")
     return "\n".join(lines)
+
+
+def _skipped_lines(streams: Sequence[StreamStatus]) -> list[str]:
+    """One line per stream whose last finished run skipped endpoints, naming each."""
+    return [
+        f"{s.stream}: skipped endpoints (last run): "
+        + ", ".join(
+            f"GET {e.get('endpoint')}: HTTP {e.get('status')} ({e.get('times')}x)"
+            for e in s.skipped
+        )
+        for s in streams
+        if s.skipped
+    ]
 
 
 def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from korsync import coverage
 from korsync.api.auth import DEFAULT_SCHEME, NO_SCHEME
 from korsync.api.client import ApiClient, ClientOptions, Probe
 from korsync.api.jsonld import as_uuid, members, total_items
@@ -306,18 +307,44 @@ def exit_status(lines: list[Line]) -> int:
     return EXIT_WARNED if "WARN" in statuses else 0
 
 
+def check_data(app: AppContext, lines: list[Line]) -> tuple[Line, list[str]]:
+    """``--data``: how many rows have each typed column filled (``korsync.coverage``), and the
+    inferred columns empty on every row (WARN); skipped when the database check did not pass."""
+    if not any(line.name == "database" and line.status == "ok" for line in lines):
+        return Line("data", "skip", "needs the database (see database)"), []
+    engine = make_engine(app.settings.sqlalchemy_url)
+    try:
+        found = coverage.collect(engine)
+    finally:
+        engine.dispose()
+    status, message = coverage.verdict(found)
+    return Line("data", status, message), coverage.render(found)
+
+
 @click.command("check")
 @shared_options
+@click.option(
+    "--data",
+    is_flag=True,
+    help="Also report, per typed column of the mirror, how many rows have it filled and whether"
+    " its API field name is documented or inferred; an inferred column empty on every row warns.",
+)
 @click.pass_context
-def check(ctx: click.Context) -> None:
+def check(ctx: click.Context, data: bool) -> None:
     """Check the settings, database, API, credentials, catalogue model and clock; run it first.
 
     One line per check. Exit 0 when all passed, 1 when one failed, 3 when none failed but one
-    warned (e.g. a clock more than KORSYNC_SAFETY_MARGIN_SECONDS off the API's).
+    warned (e.g. a clock more than KORSYNC_SAFETY_MARGIN_SECONDS off the API's). After a sync,
+    --data adds a line and a table of how full each typed column of the mirror is.
     """
     lines = []
     for line in run_checks(ctx.ensure_object(AppContext)):
         click.echo(line.render())
+        lines.append(line)
+    if data:
+        line, table = check_data(ctx.ensure_object(AppContext), lines)
+        click.echo(line.render())
+        click.echo("".join(f"  {row}\n" for row in table), nl=False)
         lines.append(line)
     code = exit_status(lines)
     failed = sum(line.status == "FAIL" for line in lines)

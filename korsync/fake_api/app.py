@@ -3,9 +3,10 @@
 Order of work per request, as a gateway in front of API Platform would do it: ``/_sim/``
 goes to the control API (no token, no faults); otherwise latency, then the fault draw (a
 gateway-level fault answers at once), the token endpoint or route match (404/405), the bearer
-token (401), the handler, and finally the body-level faults. Faults that cannot be rendered
-in-process raise what httpx raises on the wire: ``reset`` raises ``httpx.ReadError`` and
-``slow`` raises ``httpx.ReadTimeout`` (on the real server they reset the socket and stall).
+token (401), a forbidden catalogue model (403), the handler, and finally the body-level faults.
+Faults that cannot be rendered in-process raise what httpx raises on the wire: ``reset`` raises
+``httpx.ReadError`` and ``slow`` raises ``httpx.ReadTimeout`` (on the real server they reset the
+socket and stall).
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ class Application:
             response.headers.append(("WWW-Authenticate", 'Bearer realm="korusticket"'))
             return response
         self.sim.tick()
+        if route.model == self.sim.config.forbidden_model:
+            return Response(403, problem(403, "Access Denied."))
         try:
             response = route.handler(Call(self.sim, self.sim.orgs[org], request, params))
         except ApiProblem as error:

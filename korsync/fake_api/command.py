@@ -5,7 +5,8 @@ Its data is dated relative to the moment it starts (orders up to an hour before 
 URL, the token endpoint, the OIDC client id and secret and a ready static bearer token (of every
 organization), and ``export KORSYNC_API_URL=…``/``export KORSYNC_API_TOKEN=…`` lines to paste
 into the shell that runs korsync; then it serves. ``--auth bare`` wants the token alone in
-``Authorization``, as the API docs' curl examples send it; ``--shape docs-orders`` and
+``Authorization``, as the API docs' curl examples send it; ``--forbidden-model events`` answers
+the older catalogue model's routes with a 403; ``--shape docs-orders`` and
 ``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``). Loopback by
 default; every option also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
@@ -21,7 +22,7 @@ from types import FrameType
 
 import click
 
-from korsync.fake_api.config import AUTH_SHAPES, CATALOG_MODELS, SimConfig
+from korsync.fake_api.config import AUTH_SHAPES, CATALOG_MODELS, FORBIDDEN_MODELS, SimConfig
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.server import serve
 from korsync.fake_api.shapes import SHAPES
@@ -57,6 +58,7 @@ def build_simulator(
     organizations: int = 1,
     now: dt.datetime | None = None,
     auth: str = "bearer",
+    forbidden_model: str = "none",
     shapes: tuple[str, ...] = (),
 ) -> Simulator:
     """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
@@ -72,6 +74,7 @@ def build_simulator(
         token_lifetime=token_lifetime,
         now=now,
         auth=auth,  # type: ignore[arg-type]  # click.Choice checked it
+        forbidden_model=forbidden_model,  # type: ignore[arg-type]  # click.Choice checked it
         shapes=shapes,
     )
     return Simulator(config)
@@ -112,6 +115,14 @@ def _announce(sim: Simulator, base_url: str) -> None:
 @click.option("--organizations", default=1, show_default=True, type=click.IntRange(1, 128))
 @click.option(
     "--catalog-model", default="both", show_default=True, type=click.Choice(CATALOG_MODELS)
+)
+@click.option(
+    "--forbidden-model",
+    default="none",
+    show_default=True,
+    type=click.Choice(FORBIDDEN_MODELS),
+    help="Answer every route of this catalogue model with a 403 (its data still exists), as an"
+    " account kept from one model may be answered; korsync skips and reports those endpoints.",
 )
 @click.option(
     "--faults",
@@ -163,6 +174,7 @@ def fake_api(
     orders: int,
     organizations: int,
     catalog_model: str,
+    forbidden_model: str,
     faults: Faults,
     latency_ms: float,
     arrival_rate: float,
@@ -174,7 +186,8 @@ def fake_api(
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
-        organizations, now or dt.datetime.now(dt.UTC), auth, shapes=shapes,
+        organizations, now or dt.datetime.now(dt.UTC), auth,
+        forbidden_model=forbidden_model, shapes=shapes,
     )  # fmt: skip
     stop = threading.Event()
 

@@ -9,6 +9,10 @@ arrive in bursts, and ``change_rate`` random changes per second touch existing o
 and refuses ``Bearer <token>`` with a 401; the default ``"bearer"`` is the reverse.
 ``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
 ``docs-orders``, ``iri-tickets``); none by default.
+``forbidden_model="events"`` (or ``"product_bases"``) answers every route of that catalogue
+model with a 403, as an account kept from one model may be answered; ``"none"`` (the default)
+forbids nothing. Unlike a model the account is not on (404), its rows still exist: offers and
+products of it are still listed, and offer tickets still point at its forms.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ CatalogModel = Literal["both", "product_bases", "events"]
 CATALOG_MODELS: tuple[CatalogModel, ...] = ("both", "product_bases", "events")
 AuthShape = Literal["bearer", "bare"]
 AUTH_SHAPES: tuple[AuthShape, ...] = ("bearer", "bare")
+ForbiddenModel = Literal["none", "product_bases", "events"]
+FORBIDDEN_MODELS: tuple[ForbiddenModel, ...] = ("none", "product_bases", "events")
 DEFAULT_NOW = dt.datetime(2025, 6, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -39,6 +45,7 @@ class SimConfig:
     catalog_model: CatalogModel = "both"
     token_lifetime: int = 1800
     auth: AuthShape = "bearer"
+    forbidden_model: ForbiddenModel = "none"
     latency_ms: float = 0.0
     arrival_rate: float = 0.0
     change_rate: float = 0.0
@@ -59,6 +66,8 @@ class SimConfig:
             raise ValueError(f"catalog_model must be one of {', '.join(CATALOG_MODELS)}")
         if self.auth not in AUTH_SHAPES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_SHAPES)}")
+        if self.forbidden_model not in FORBIDDEN_MODELS:
+            raise ValueError(f"forbidden_model must be one of {', '.join(FORBIDDEN_MODELS)}")
         unknown = set(self.shapes) - set(SHAPES)
         if unknown:
             raise ValueError(f"shapes must be among {', '.join(SHAPES)}: not {sorted(unknown)}")

@@ -3,8 +3,11 @@ with their tickets and ticket sessions, and the forms tickets refer to.
 
 Rows commit page by page. Every collection read completely records which ids it returned under
 its parent; only when the whole refresh succeeded are the parent's other live rows marked
-``deleted_at`` — a refresh that failed part-way marks nothing. An endpoint answering 404 (an
-account on the other catalogue model) is skipped and marks nothing either.
+``deleted_at`` — a refresh that failed part-way marks nothing. A listing (or form) answering
+404 or 403 — the other catalogue model's endpoints, on an account on one model only, or kept
+from it — is skipped and marks nothing either, but never silently: each such endpoint, by path
+template and status, with how often, goes into the run's ``details`` (``skipped``), which
+``korsync sync`` prints and ``korsync status`` shows; the rest of the refresh goes on.
 
 Vanished parents take their children: a row so marked also marks the live rows it contains
 (``CONTAINED``, from the foreign keys: a catalog's events, product bases, products, offers...;
@@ -33,7 +36,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
-from korsync.api.errors import NotFoundError, StatusError
+from korsync.api.errors import StatusError
 from korsync.api.jsonld import as_uuid, iri_id
 from korsync.api.pagination import Page
 from korsync.db.upsert import MAX_PARAMS
@@ -53,6 +56,8 @@ FLUSH_ROWS = 1000  # rows buffered before a write: many listings are a handful o
 # Foreign keys between catalogue tables that are references, not containment: a form is
 # shared by the tickets that point at it, and outlives none of them.
 NOT_CONTAINED = frozenset({("offer_tickets", "form_id")})
+# Statuses of an endpoint this account cannot read (the other catalogue model): skipped.
+SKIPPED_STATUSES = frozenset({403, 404})
 
 
 @dataclasses.dataclass
@@ -68,6 +73,7 @@ class CatalogueRefresh:
     _rows: RowSet = dataclasses.field(default_factory=RowSet)
     _rejects: list[Rejection] = dataclasses.field(default_factory=list)
     _pages: int = 0
+    skipped: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def walk(
@@ -95,11 +101,35 @@ class CatalogueRefresh:
     def optional(
         self, path: str, params: Mapping[str, Any] | None, mapper: Mapper, scope: Scope
     ) -> list[dict[str, Any]]:
-        """``walk``, but a 404 (the other catalogue model) means nothing to read."""
+        """``walk``, but a 404 or 403 (the other catalogue model) means nothing to read: the
+        endpoint is recorded as skipped."""
         try:
             return self.walk(path, params, mapper, scope)
-        except NotFoundError:
+        except StatusError as exc:
+            if exc.status not in SKIPPED_STATUSES:
+                raise
+            self.skip(path, exc.status or 0)
             return []
+
+    def skip(self, path: str, status: int) -> None:
+        """Record that ``path`` answered ``status`` and was skipped (logged once per endpoint
+        and status: 403 as a warning, 404 as information)."""
+        key = (endpoint(path), status)
+        with self._lock:
+            first = key not in self.skipped
+            self.skipped[key] = self.skipped.get(key, 0) + 1
+            # a new dict: a page's transaction may be recording the current one meanwhile
+            self.run.details = {**self.run.details, "skipped": self.skipped_report()}
+        if first:
+            level = logging.WARNING if status == 403 else logging.INFO
+            log.log(level, "catalogue: GET %s answered HTTP %d: skipped", key[0], status)
+
+    def skipped_report(self) -> list[dict[str, Any]]:
+        """The skipped endpoints as the run's ``details`` record them."""
+        return [
+            {"endpoint": path, "status": status, "times": times}
+            for (path, status), times in sorted(self.skipped.items())
+        ]
 
     def _buffer(self, rows: RowSet, rejects: list[Rejection]) -> None:
         with self._lock:
@@ -129,6 +159,25 @@ class CatalogueRefresh:
         self._rows, self._rejects, self._pages = RowSet(), [], 0
 
 
+# Path segments followed by an id, and the name of that id in the docs' path templates.
+_ID_NAMES = {
+    "catalogs": "catalogId",
+    "events": "eventId",
+    "product_bases": "productBaseId",
+    "offers": "offerId",
+    "tickets": "ticketId",
+}
+
+
+def endpoint(path: str) -> str:
+    """``path`` as its template: ``/v1/ticketing/catalogs/{catalogId}/events``."""
+    parts = path.split("/")
+    return "/".join(
+        f"{{{_ID_NAMES.get(parts[n - 1], 'id')}}}" if as_uuid(part) is not None else part
+        for n, part in enumerate(parts)
+    )
+
+
 def _listed_ids(page: Page) -> set[uuid.UUID]:
     """Ids of every item the page listed, rejected ones included: they exist upstream."""
     raws = [*page.items, *(r.raw for r in page.rejects if isinstance(r.raw, Mapping))]
@@ -152,6 +201,8 @@ def sync_catalogue(client: ApiClient, sessions: sessionmaker[Session]) -> Stream
         with run.transaction() as session:
             run.totals.deleted += mark_deleted(session, refresh.seen, utcnow())
         run.details = {"collections": len(refresh.seen), "forms": len(refresh.forms)}
+        if refresh.skipped:
+            run.details["skipped"] = refresh.skipped_report()
     return run
 
 
@@ -244,7 +295,10 @@ def _tickets_by_iri(
 def _form(refresh: CatalogueRefresh, form_id: uuid.UUID) -> None:
     try:
         form = refresh.client.get_json(f"/v1/forms/{form_id}")
-    except NotFoundError:
+    except StatusError as exc:
+        if exc.status not in SKIPPED_STATUSES:
+            raise
+        refresh.skip(f"/v1/forms/{form_id}", exc.status or 0)
         return  # stays a placeholder; the ticket still points at it
     rows, rejects = map_items([form], cr.form_rows, utcnow())
     with refresh.run.transaction() as session:

@@ -6,7 +6,10 @@ without ``choices`` (missing or ``null``) keeps the stored children; only a list
 sent, ``[]`` included, replaces them (the refresh marks an offer's tickets likewise). An
 offer may list its tickets as IRIs instead of objects: each becomes a placeholder row (the
 refresh then reads them from the offer's tickets collection); one naming no ticket id is noted,
-making the offer a partial record."""
+making the offer a partial record.
+
+API field names are read through ``korsync.sync.fields``, where each is declared documented or
+inferred; this module adds the ids, references and children around them."""
 
 from __future__ import annotations
 
@@ -18,21 +21,9 @@ from typing import Any
 
 from korsync.api import jsonld
 from korsync.sync import values as v
+from korsync.sync.fields import read
 from korsync.sync.mapping import Mapper
 from korsync.sync.rowset import RowSet, child_list
-
-VENUE_FIELDS = (
-    "name",
-    "line1",
-    "line2",
-    "city",
-    "country",
-    "phone",
-    "website",
-    "latitude",
-    "longitude",
-)
-BASE_FLAGS = ("useSession", "recurring", "beneficiaryInfoMayBeRequired", "instantDocumentDelivery")
 
 
 def _common(item: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -46,37 +37,26 @@ def _single(table: str, row: dict[str, Any]) -> RowSet:
 
 
 def catalog_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-    return _single(
-        "catalogs",
-        {
-            **_common(item, now),
-            "name": v.text(item, "name"),
-            "created_at": v.timestamp(item, "createdAt"),
-            "last_synced_at": v.timestamp(item, "lastSyncedAt"),
-        },
-    )
+    return _single("catalogs", {**_common(item, now), **read("catalogs", item)})
 
 
 def event_rows(catalog_id: uuid.UUID) -> Mapper:
     def rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-        row = {"catalog_id": catalog_id, "name": v.text(item, "name")}
-        return _single(
-            "events", {**_common(item, now), **row, "description": v.text(item, "description")}
-        )
+        row = {**_common(item, now), "catalog_id": catalog_id, **read("events", item)}
+        return _single("events", row)
 
     return rows
 
 
 def session_rows(catalog_id: uuid.UUID, event_id: uuid.UUID) -> Mapper:
     def rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-        quantity = v.integer(item, "availableQuantity")
         return _single(
             "sessions",
             {
                 **_common(item, now),
                 "catalog_id": catalog_id,
                 "event_id": event_id,
-                "available_quantity": quantity,
+                **read("sessions", item),
                 "availability_read_at": now if "availableQuantity" in item else None,
             },
         )
@@ -86,22 +66,7 @@ def session_rows(catalog_id: uuid.UUID, event_id: uuid.UUID) -> Mapper:
 
 def product_base_rows(catalog_id: uuid.UUID) -> Mapper:
     def rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
-        venue = item.get("venue") if isinstance(item.get("venue"), Mapping) else None
-        row = {
-            **_common(item, now),
-            "catalog_id": catalog_id,
-            "name": v.text(item, "name"),
-            "disabled": v.boolean(item, "disabled"),
-            "description": v.text(item, "description"),
-            "short_description": v.text(item, "shortDescription"),
-            "terms_of_use": v.text(item, "termsOfUse"),
-            "timezone": v.text(item, "timezone"),
-            "max_amount_per_order": v.integer(item, "maxAmountPerOrder"),
-            "universe": v.text(item, "universe"),
-            "venue_postal_code": v.text(venue, "postalCode"),
-            **{v.snake(flag): v.boolean(item, flag) for flag in BASE_FLAGS},
-            **{f"venue_{name}": v.text(venue, name) for name in VENUE_FIELDS},
-        }
+        row = {**_common(item, now), "catalog_id": catalog_id, **read("product_bases", item)}
         return _single("product_bases", row)
 
     return rows
@@ -121,9 +86,7 @@ def product_rows(
             **_common(item, now),
             "catalog_id": catalog_id,
             "product_base_id": product_base_id,
-            "name": v.text(item, "name"),
-            "description": v.text(item, "description"),
-            "disabled": v.boolean(item, "disabled"),
+            **read("products", item),
         }
         return _single("products", row)
 
@@ -145,14 +108,8 @@ def offer_rows(catalog_id: uuid.UUID) -> Mapper:
                 **_common(item, now),
                 "catalog_id": catalog_id,
                 "product_id": product_id,
-                "date": v.date(item, "date"),
-                "availability_check_required": v.boolean(item, "availabilityCheckRequired"),
-                "realtime_price_required": v.boolean(item, "realtimePriceRequired"),
-                "price_amount_incl_tax": v.money(price, "amountInclTax"),
-                "price_original_amount_incl_tax": v.money(price, "originalAmountInclTax"),
-                "price_currency": v.text(price, "currency"),
+                **read("offers", item),
                 "price_read_at": now if price else None,
-                "available_quantity": v.integer(item, "availableQuantity"),
                 "availability_read_at": now if "availableQuantity" in item else None,
             },
         )
@@ -190,10 +147,7 @@ def offer_ticket_rows(catalog_id: uuid.UUID, offer_id: uuid.UUID) -> Mapper:
                 "catalog_id": catalog_id,
                 "offer_id": offer_id,
                 "form_id": form_id,
-                "name": v.text(item, "name"),
-                "description": v.text(item, "description"),
-                "date_access": v.boolean(item, "dateAccess"),
-                "available_quantity": v.integer(item, "availableQuantity"),
+                **read("offer_tickets", item),
             },
         )
         return rowset
@@ -212,8 +166,7 @@ def offer_ticket_session_rows(
                 "catalog_id": catalog_id,
                 "offer_id": offer_id,
                 "offer_ticket_id": ticket_id,
-                "starts_at": v.timestamp(item, "startsAt"),
-                "available_quantity": v.integer(item, "availableQuantity"),
+                **read("offer_ticket_sessions", item),
             },
         )
 
@@ -224,7 +177,7 @@ def form_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
     """The form, its fields and their choices (a choice without an id gets a derived one)."""
     rowset = RowSet()
     form_id = v.item_id(item)
-    rowset.add("forms", {**_common(item, now), "code": v.text(item, "code")})
+    rowset.add("forms", {**_common(item, now), **read("forms", item)})
     fields = child_list(item, "fields")
     if fields is None:
         rowset.keep_children("form", form_id, "fields")
@@ -240,10 +193,7 @@ def form_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:
                 **_common(field, now),
                 "form_id": form_id,
                 "position": position,
-                "type": v.text(field, "type"),
-                "required": v.boolean(field, "required"),
-                "name": v.text(field, "name"),
-                "label": v.text(field, "label"),
+                **read("form_fields", field),
             },
         )
         choices = child_list(field, "choices", f"fields[{position}].")
@@ -261,8 +211,7 @@ def _choice(choice: Any, field_id: uuid.UUID, position: int, now: dt.datetime) -
         "id": choice_id,
         "form_field_id": field_id,
         "position": position,
-        "value": v.text(item, "value"),
-        "label": v.text(item, "label"),
+        **read("form_field_choices", item),
         "raw": choice,
         "synced_at": now,
         "deleted_at": None,
