@@ -17,12 +17,10 @@ from korsync.config import Settings
 from korsync.models import SyncRun, SyncState
 from korsync.status import collect, duration, stale_thresholds
 
-NOW = dt.datetime.now(dt.UTC)
-
 
 def _run(engine: Engine, stream: str, status: str, ago: dt.timedelta) -> None:
     with Session(engine) as session:
-        when = NOW - ago
+        when = dt.datetime.now(dt.UTC) - ago  # now: a full run may import this file minutes early
         session.add(SyncRun(stream=stream, status=status, started_at=when, finished_at=when))
         session.commit()
 
@@ -107,7 +105,6 @@ def test_lag_is_a_duration_and_json_times_are_iso_8601(
     engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The table shows the lag as ``3h12m``; ``--json`` gives ISO 8601 timestamps with ``T``."""
-    # now, not NOW: the module's NOW is taken at import, maybe minutes before this test runs
     watermark = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3, minutes=12, seconds=10)
     with Session(engine) as session:
         session.add(SyncState(stream="orders", scope="", watermark=watermark))
