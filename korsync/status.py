@@ -8,6 +8,8 @@ the report unhealthy, which ``korsync status`` turns into exit status 1 for heal
 only reads; it never shows settings, so no secret can reach its output. Endpoints a stream's
 last finished run skipped (a catalogue listing answering 404 or 403) are listed per stream;
 they do not make the report unhealthy, as an account on one catalogue model always has some.
+When the API was found to take ``createdAt`` filters in another format than the full one (only
+dates, say), the report says so.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from korsync.api.filters import DEFAULT, TimeFormat
 from korsync.config import Settings
 from korsync.models import Base, SyncRun, SyncState
+from korsync.sync import filter_format
 from korsync.sync.streams import intervals
 
 BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records"}
@@ -65,6 +69,7 @@ class StatusReport:
     streams: list[StreamStatus]
     row_counts: dict[str, int]
     rejected: int
+    filter_format: TimeFormat | None = None  # the createdAt filter format probed, if any
     partial: int = 0  # open rejected_records of kind 'partial': stored without some part
 
     @property
@@ -92,6 +97,7 @@ class StatusReport:
             "row_counts": self.row_counts,
             "rejected_records": self.rejected,
             "partial_records": self.partial,
+            "filter_format": self.filter_format,
             "never_synced": self.never_synced,
             "failing": self.failing,
             "stale": self.stale,
@@ -136,6 +142,7 @@ def collect(
             for name, table in sorted(Base.metadata.tables.items())
             if name not in BOOKKEEPING
         }
+        probed = filter_format.remembered(session)
         rejects = Base.metadata.tables["rejected_records"]
         # Those still missing (or partial): a resolved reject was stored (whole) since.
         open_by_kind: dict[str, int] = dict(
@@ -147,7 +154,10 @@ def collect(
         )
     ordered = sorted(streams.values(), key=lambda s: s.stream)
     rejected = sum(n for kind, n in open_by_kind.items() if kind != "partial")
-    return StatusReport(ordered, counts, rejected, partial=open_by_kind.get("partial", 0))
+    probed_format = probed[0] if probed else None
+    return StatusReport(
+        ordered, counts, rejected, probed_format, partial=open_by_kind.get("partial", 0)
+    )
 
 
 def _add_runs(session: Session, entry: StreamStatus) -> None:
@@ -227,7 +237,17 @@ def render(report: StatusReport) -> str:
     if report.partial:
         shown = "stored without a part: rejected_records where kind = 'partial'"
         lines.append(f"partial records: {report.partial} ({shown})")
+    lines += _filter_lines(report.filter_format)
     return "\n".join(lines)
+
+
+def _filter_lines(found: TimeFormat | None) -> list[str]:
+    """What to say of the ``createdAt`` filter format: nothing when it is the full one."""
+    if found is TimeFormat.DATE:
+        return ["createdAt filters: date only: orders are re-read a day at a time"]
+    if found is None or found is DEFAULT:
+        return []
+    return [f"createdAt filters: sent as a {found.shown}"]
 
 
 def _skipped_lines(streams: Sequence[StreamStatus]) -> list[str]:

@@ -1,8 +1,9 @@
 """``korsync check``: what a new installation runs first. One line per check — the settings, the
-database and its schema revision, the API's reachability, the credentials, the account's
-catalogue model(s) and this machine's clock against the API's ``Date`` — each ``ok``, ``WARN``,
-``FAIL`` or ``skip`` (a check that needs one that failed). Exit 0 when every check passed,
-``EXIT_FAILED`` when one failed, ``EXIT_WARNED`` when none failed but one warned.
+database and its schema revision, the API's reachability, the credentials, the ``createdAt``
+filter format the API accepts, the account's catalogue model(s) and this machine's clock
+against the API's ``Date`` — each ``ok``, ``WARN``, ``FAIL`` or ``skip`` (a check that needs
+one that failed). Exit 0 when every check passed, ``EXIT_FAILED`` when one failed,
+``EXIT_WARNED`` when none failed but one warned.
 
 The API is probed by a client of its own: one attempt per request and short timeouts, so a
 refused connection or an unknown host fails in seconds rather than after the sync's retries.
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from korsync import coverage
 from korsync.api.auth import DEFAULT_SCHEME, NO_SCHEME
 from korsync.api.client import ApiClient, ClientOptions, Probe
+from korsync.api.filters import DEFAULT, TimeFormat, probe_time_format
 from korsync.api.jsonld import as_uuid, members, total_items
 from korsync.cli.app import AppContext, shared_options
 from korsync.cli.options import client_options
@@ -42,7 +44,7 @@ ORDERS = "/v1/booking/orders"
 CATALOGS = "/v1/ticketing/catalogs"
 # Each catalogue model's listing under a catalog (korsync.sync.catalogue reads both).
 CATALOGUE_MODELS = (("product_bases", "newer model"), ("events", "older model"))
-API_CHECKS = ("api", "credentials", "catalogue", "clock")
+API_CHECKS = ("api", "credentials", "filters", "catalogue", "clock")
 
 Status = Literal["ok", "WARN", "FAIL", "skip"]
 Clock = Callable[[], dt.datetime]
@@ -172,7 +174,8 @@ def probe_options(settings: Settings, **overrides: Any) -> ClientOptions:
 
 
 def check_api(settings: Settings, now: Clock = _utcnow) -> Iterator[Line]:
-    """The API's lines: reachable, credentials accepted, catalogue model(s), clock."""
+    """The API's lines: reachable, credentials accepted, filter format, catalogue model(s),
+    clock."""
     try:
         options = probe_options(settings)
     except SettingsError:
@@ -192,12 +195,11 @@ def check_api(settings: Settings, now: Clock = _utcnow) -> Iterator[Line]:
         )
         credentials = check_credentials(client, settings)
         yield credentials
-        # Filter formats (createdAt[...] with a time, an offset, or only a date) would be
-        # probed here, once the credentials are accepted.
         if credentials.status == "ok":
+            yield check_filters(client, now())
             yield check_catalogue(client)
         else:
-            yield Line("catalogue", "skip", "needs accepted credentials")
+            yield from _skipped(("filters", "catalogue"), "needs accepted credentials")
         yield check_clock(reach, before + (after - before) / 2, settings.safety_margin_seconds)
 
 
@@ -227,6 +229,26 @@ def _other_form(settings: Settings) -> str:
             f" set KORSYNC_API_AUTH_SCHEME={other}"
         )
     return f" (sent as {_header_form(sent)}; {_header_form(other)} was refused too)"
+
+
+def check_filters(client: ApiClient, at: dt.datetime) -> Line:
+    """Which ``createdAt[...]`` filter format the API accepts (``korsync.api.filters``): a
+    time is ok, only a date warns (orders are re-read a day at a time), none fails."""
+    found = probe_time_format(client, at)
+    refused = ", ".join(f.shown for f in found.refused)
+    after = f" (refused: {refused})" if refused else ""
+    if found.accepted is TimeFormat.DATE:
+        return Line("filters", "WARN", f"date only: orders are re-read a day at a time{after}")
+    if found.accepted is not None:
+        return Line("filters", "ok", f"createdAt filters accept a {found.accepted.shown}{after}")
+    if len(found.refused) == len(TimeFormat):
+        return Line("filters", "FAIL", f"createdAt filters refused in every format: {refused}")
+    return Line(
+        "filters",
+        "WARN",
+        f"cannot tell which createdAt filter format the API accepts ({found.error}){after};"
+        f" korsync sends a {DEFAULT.shown} and probes again when it syncs",
+    )
 
 
 def check_catalogue(client: ApiClient) -> Line:
@@ -331,7 +353,8 @@ def check_data(app: AppContext, lines: list[Line]) -> tuple[Line, list[str]]:
 )
 @click.pass_context
 def check(ctx: click.Context, data: bool) -> None:
-    """Check the settings, database, API, credentials, catalogue model and clock; run it first.
+    """Check the settings, database, API, credentials, filters, catalogue model and clock; run
+    it first.
 
     One line per check. Exit 0 when all passed, 1 when one failed, 3 when none failed but one
     warned (e.g. a clock more than KORSYNC_SAFETY_MARGIN_SECONDS off the API's). After a sync,

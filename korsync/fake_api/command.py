@@ -6,7 +6,8 @@ URL, the token endpoint, the OIDC client id and secret and a ready static bearer
 organization), and ``export KORSYNC_API_URL=…``/``export KORSYNC_API_TOKEN=…`` lines to paste
 into the shell that runs korsync; then it serves. ``--auth bare`` wants the token alone in
 ``Authorization``, as the API docs' curl examples send it; ``--forbidden-model events`` answers
-the older catalogue model's routes with a 403; ``--shape docs-orders`` and
+the older catalogue model's routes with a 403; ``--created-filters date`` takes only
+dates in ``createdAt[...]`` filters (a time gets a 400); ``--shape docs-orders`` and
 ``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``). Loopback by
 default; every option also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
@@ -22,7 +23,13 @@ from types import FrameType
 
 import click
 
-from korsync.fake_api.config import AUTH_SHAPES, CATALOG_MODELS, FORBIDDEN_MODELS, SimConfig
+from korsync.fake_api.config import (
+    AUTH_SHAPES,
+    CATALOG_MODELS,
+    FILTER_SHAPES,
+    FORBIDDEN_MODELS,
+    SimConfig,
+)
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.server import serve
 from korsync.fake_api.shapes import SHAPES
@@ -58,6 +65,7 @@ def build_simulator(
     organizations: int = 1,
     now: dt.datetime | None = None,
     auth: str = "bearer",
+    created_filters: str = "time",
     forbidden_model: str = "none",
     shapes: tuple[str, ...] = (),
 ) -> Simulator:
@@ -75,6 +83,7 @@ def build_simulator(
         now=now,
         auth=auth,  # type: ignore[arg-type]  # click.Choice checked it
         forbidden_model=forbidden_model,  # type: ignore[arg-type]  # click.Choice checked it
+        created_filters=created_filters,  # type: ignore[arg-type]  # click.Choice checked it
         shapes=shapes,
     )
     return Simulator(config)
@@ -152,6 +161,15 @@ def _announce(sim: Simulator, base_url: str) -> None:
     " 'Bearer <token>' gets a 401 (korsync needs KORSYNC_API_AUTH_SCHEME=none).",
 )
 @click.option(
+    "--created-filters",
+    default="time",
+    show_default=True,
+    type=click.Choice(FILTER_SHAPES),
+    help="date: createdAt[...] filters take only a date (2025-06-02) and a time gets a 400, as"
+    " the real API may (the docs' pattern is cut off after the date); korsync then reads orders"
+    " a day at a time.",
+)
+@click.option(
     "--shape",
     "shapes",
     multiple=True,
@@ -180,13 +198,14 @@ def fake_api(
     arrival_rate: float,
     token_lifetime: int,
     auth: str,
+    created_filters: str,
     shapes: tuple[str, ...],
     now: dt.datetime | None,
 ) -> None:
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
-        organizations, now or dt.datetime.now(dt.UTC), auth,
+        organizations, now or dt.datetime.now(dt.UTC), auth, created_filters,
         forbidden_model=forbidden_model, shapes=shapes,
     )  # fmt: skip
     stop = threading.Event()

@@ -7,12 +7,15 @@ unless ``clock_running`` is false; ``arrival_rate`` new orders per second of sim
 arrive in bursts, and ``change_rate`` random changes per second touch existing orders.
 ``auth="bare"`` wants the token alone in ``Authorization`` (as the docs' curl examples send it)
 and refuses ``Bearer <token>`` with a 401; the default ``"bearer"`` is the reverse.
-``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
-``docs-orders``, ``iri-tickets``); none by default.
+``created_filters="date"`` accepts only a date (``2025-06-02``) in ``createdAt[...]`` filters and
+answers a time with a 400 naming the filter (the docs' pattern is cut off after the date, so
+the real API may); the default ``"time"`` also takes a date-time, with or without a zone.
 ``forbidden_model="events"`` (or ``"product_bases"``) answers every route of that catalogue
 model with a 403, as an account kept from one model may be answered; ``"none"`` (the default)
 forbids nothing. Unlike a model the account is not on (404), its rows still exist: offers and
 products of it are still listed, and offer tickets still point at its forms.
+``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
+``docs-orders``, ``iri-tickets``); none by default.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ CatalogModel = Literal["both", "product_bases", "events"]
 CATALOG_MODELS: tuple[CatalogModel, ...] = ("both", "product_bases", "events")
 AuthShape = Literal["bearer", "bare"]
 AUTH_SHAPES: tuple[AuthShape, ...] = ("bearer", "bare")
+FilterShape = Literal["time", "date"]
+FILTER_SHAPES: tuple[FilterShape, ...] = ("time", "date")
 ForbiddenModel = Literal["none", "product_bases", "events"]
 FORBIDDEN_MODELS: tuple[ForbiddenModel, ...] = ("none", "product_bases", "events")
 DEFAULT_NOW = dt.datetime(2025, 6, 2, 12, 0, tzinfo=dt.UTC)
@@ -45,6 +50,7 @@ class SimConfig:
     catalog_model: CatalogModel = "both"
     token_lifetime: int = 1800
     auth: AuthShape = "bearer"
+    created_filters: FilterShape = "time"
     forbidden_model: ForbiddenModel = "none"
     latency_ms: float = 0.0
     arrival_rate: float = 0.0
@@ -66,6 +72,8 @@ class SimConfig:
             raise ValueError(f"catalog_model must be one of {', '.join(CATALOG_MODELS)}")
         if self.auth not in AUTH_SHAPES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_SHAPES)}")
+        if self.created_filters not in FILTER_SHAPES:
+            raise ValueError(f"created_filters must be one of {', '.join(FILTER_SHAPES)}")
         if self.forbidden_model not in FORBIDDEN_MODELS:
             raise ValueError(f"forbidden_model must be one of {', '.join(FORBIDDEN_MODELS)}")
         unknown = set(self.shapes) - set(SHAPES)

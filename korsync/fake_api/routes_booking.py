@@ -2,13 +2,15 @@
 
 Collections are sliced from ``OrgState``'s merged sequences, so a page of 50 orders costs 50
 order generations whatever the account size. ``createdAt`` filter bounds become whole-second
-windows (the data has second precision); ``external_reference`` is answered from the
+windows (the data has second precision); with ``created_filters="date"`` a bound that is more
+than a date is refused with a 400 naming it. ``external_reference`` is answered from the
 generator's invertible reference format plus a scan of the orders created since start-up.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from korsync.fake_api.booking import OrderRecord
@@ -44,10 +46,12 @@ ORDER_FILTERS = (
     ("createdAt[strictly_after]", "createdAt"),
 )
 _BOUNDS = ("after", "strictly_after", "before", "strictly_before")
+_DATE_ONLY = re.compile(r"^[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|[12][0-9]|3[01])$")
 
 
-def created_window(request: Request) -> tuple[int | None, int | None]:
-    """``createdAt[...]`` filters as a window ``low <= created < high`` of whole seconds."""
+def created_window(request: Request, date_only: bool = False) -> tuple[int | None, int | None]:
+    """``createdAt[...]`` filters as a window ``low <= created < high`` of whole seconds; with
+    ``date_only``, a value that is more than a date is a 400."""
     low: int | None = None
     high: int | None = None
     for bound in _BOUNDS:
@@ -55,6 +59,8 @@ def created_window(request: Request) -> tuple[int | None, int | None]:
         raw = request.query.get(name)
         if raw is None:
             continue
+        if date_only and not _DATE_ONLY.match(raw):
+            raise ApiProblem(400, f"{name}: This value should match {_DATE_ONLY.pattern}.")
         value = parse_datetime(name, raw).timestamp()
         if bound in ("after", "strictly_after"):
             edge = math.ceil(value) if bound == "after" else math.floor(value) + 1
@@ -94,7 +100,7 @@ def list_orders(call: Call) -> Response:
     query, org = call.request.query, call.org
     page = paging(query)
     descending = bool(sort_direction("order[createdAt]", query.get("order[createdAt]")))
-    window = created_window(call.request)
+    window = created_window(call.request, call.sim.config.created_filters == "date")
     reference = _external_reference(call.request)
     with org.lock:
         if reference is not None:

@@ -8,7 +8,10 @@ highest ``createdAt`` committed so far, capped at the run's start minus a safety
 
 Reconcile: the API has no ``updatedAt``, so orders created within ``reconcile_days`` are read
 again in full and updated in place (cancellations, ticket vouchers, beneficiaries, documents).
-Both, and the backfill's slices, walk orders through ``commit_orders``.
+Both, and the backfill's slices, walk orders through ``commit_orders``, with the ``createdAt``
+filter format the API accepts (``filter_format``). When it takes only dates, the bounds are
+rounded outward to whole days (the incremental walk starts at the day of watermark minus
+overlap, inclusive): more is re-read, nothing is skipped, and the watermark rules are unchanged.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
+from korsync.api.filters import TimeFormat, filter_time
 from korsync.pii import PiiPolicy
-from korsync.sync import state
+from korsync.sync import filter_format, state
 from korsync.sync.mapping import utcnow
 from korsync.sync.order_rows import order_rows
 from korsync.sync.pages import BeforeWrite, MappedPage, PageCommits
@@ -45,20 +49,35 @@ class OrdersOptions:
 
 
 def api_time(value: dt.datetime) -> str:
-    """A filter value the API accepts: ISO 8601 UTC with offset, second precision."""
+    """An instant as korsync records it (run details, backfill plans): ISO 8601 UTC with
+    offset, second precision. Filters are written by ``filter_time`` in the accepted format."""
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def incremental_query(
+    watermark: dt.datetime | None, overlap: dt.timedelta, time_format: TimeFormat
+) -> dict[str, Any]:
+    """The incremental walk's query: after watermark minus ``overlap`` (exclusive; with only
+    dates, from that instant's whole day, inclusive), oldest first."""
+    params: dict[str, Any] = {"order[createdAt]": "asc"}
+    if watermark is not None:
+        since = watermark - overlap
+        if time_format is TimeFormat.DATE:
+            params["createdAt[after]"] = filter_time(since, time_format)
+        else:
+            params["createdAt[strictly_after]"] = filter_time(since, time_format)
+    return params
 
 
 def sync_orders(
     client: ApiClient, sessions: sessionmaker[Session], options: OrdersOptions
 ) -> StreamRun:
-    """One incremental pass; returns the finished run (raises after recording a failure)."""
+    """One incremental pass; returns the finished run (raises after recording a failure). A
+    400 naming the filter makes the API be probed again and the walk run once more, in the
+    same run, from the watermark committed so far."""
     started = utcnow()
     with sessions() as session:
         watermark = state.watermark(session, "orders")
-    params: dict[str, Any] = {"order[createdAt]": "asc"}
-    if watermark is not None:
-        params["createdAt[strictly_after]"] = api_time(watermark - options.overlap)
     ceiling = started - options.safety_margin
 
     def save_watermark(session: Session, mapped: MappedPage) -> None:
@@ -69,10 +88,18 @@ def sync_orders(
             state.save(session, "orders", watermark=min(latest, ceiling))
 
     with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
-        run.details = {"watermark_before": _show(watermark), "query": params}
-        for mapped in commit_orders(run, client, params, reader, options, save_watermark):
-            watermark = latest_created(mapped.rows, watermark)
-            run.details["watermark_after"] = _show(min(watermark, ceiling) if watermark else None)
+        run.details = {"watermark_before": _show(watermark)}
+
+        def walk(time_format: TimeFormat) -> None:
+            nonlocal watermark
+            params = incremental_query(watermark, options.overlap, time_format)
+            run.details["query"] = params
+            for mapped in commit_orders(run, client, params, reader, options, save_watermark):
+                watermark = latest_created(mapped.rows, watermark)
+                shown = _show(min(watermark, ceiling) if watermark else None)
+                run.details["watermark_after"] = shown
+
+        filter_format.walk_with_format(client, sessions, walk, filtered=watermark is not None)
     return run
 
 
@@ -82,17 +109,23 @@ def reconcile_orders(
     options: OrdersOptions,
     since: dt.datetime | None = None,
 ) -> StreamRun:
-    """Re-read every order created since ``since`` (default: ``reconcile_days`` ago)."""
+    """Re-read every order created since ``since`` (default: ``reconcile_days`` ago; with only
+    dates, from that day's start)."""
     since = since or utcnow() - dt.timedelta(days=options.reconcile_days)
-    params = {"order[createdAt]": "asc", "createdAt[after]": api_time(since)}
 
     def save_page(session: Session, mapped: MappedPage) -> None:
         state.save(session, "reconcile", cursor={"last_page": mapped.page.page})
 
     with StreamRun(sessions, "reconcile", "reconcile") as run, _reader() as reader:
         run.details = {"since": _show(since)}
-        for _ in commit_orders(run, client, params, reader, options, save_page):
-            pass
+
+        def walk(time_format: TimeFormat) -> None:
+            after = filter_time(since, time_format)
+            params = {"order[createdAt]": "asc", "createdAt[after]": after}
+            for _ in commit_orders(run, client, params, reader, options, save_page):
+                pass
+
+        filter_format.walk_with_format(client, sessions, walk)
     return run
 
 

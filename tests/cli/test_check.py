@@ -28,7 +28,7 @@ from korsync.db.migrate import alembic_config, head_revision, pending_revisions
 from korsync.fake_api import SimConfig, Simulator
 from korsync.fake_api.server import serve
 
-CHECKS = ["settings", "database", "api", "credentials", "catalogue", "clock"]
+CHECKS = ["settings", "database", "api", "credentials", "filters", "catalogue", "clock"]
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,9 @@ from its checkpoint by one of this process's walker threads.
 The plan (range and slice count) and each slice's checkpoint live in ``sync_state`` under the
 stream ``backfill``, committed with the rows of each page, so re-running an interrupted
 backfill with the same range continues where each slice stopped. Re-reading is idempotent
-(upserts).
+(upserts). When the API's ``createdAt`` filters take only dates, slices meet at UTC midnights
+(``plan_days``) and each is read from the day of its start to the end of the day of its end,
+so none is cut short and no two read the same day.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api import jsonld
 from korsync.api.client import ApiClient
-from korsync.sync import state
+from korsync.api.filters import TimeFormat, filter_time
+from korsync.sync import filter_format, state
 from korsync.sync.mapping import utcnow
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time, commit_orders, latest_created
 from korsync.sync.pages import MappedPage
@@ -53,15 +56,30 @@ def plan_slices(start: dt.datetime, end: dt.datetime, count: int) -> list[Slice]
     return [Slice(i, bounds[i], bounds[i + 1]) for i in range(count)]
 
 
+def plan_days(start: dt.datetime, end: dt.datetime, count: int) -> list[Slice]:
+    """Split ``[start, end)`` into at most ``count`` slices of whole UTC days: the inner bounds
+    are midnights, ``start`` and ``end`` stay as they are."""
+    first = dt.datetime.combine(start.astimezone(dt.UTC).date(), dt.time(), dt.UTC)
+    days = max(1, -(-(end - first) // dt.timedelta(days=1)))  # the days [start, end) touches
+    count = max(1, min(count, days))
+    inner = [first + dt.timedelta(days=days * i // count) for i in range(1, count)]
+    bounds = [start, *inner, end]
+    return [Slice(i, bounds[i], bounds[i + 1]) for i in range(count)]
+
+
 def _range(
-    client: ApiClient, since: dt.datetime | None, until: dt.datetime | None
+    client: ApiClient,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    time_format: TimeFormat,
 ) -> tuple[dt.datetime, dt.datetime, int]:
-    """The range to walk (default: the first order to now) and how many orders it holds."""
+    """The range to walk (default: the first order to now) and how many orders it holds (with
+    only dates, those of its first and last days too)."""
     until = until or utcnow()
     params: dict[str, Any] = {"order[createdAt]": "asc", "itemsPerPage": 1}
-    params["createdAt[strictly_before]"] = api_time(until)
+    params["createdAt[strictly_before]"] = filter_time(until, time_format, upper=True)
     if since is not None:
-        params["createdAt[after]"] = api_time(since)
+        params["createdAt[after]"] = filter_time(since, time_format)
     body = client.get_json(ORDERS_PATH, params)
     members = jsonld.members(body) or []
     total = jsonld.total_items(body) or 0
@@ -80,8 +98,12 @@ class Backfill:
         sessions: sessionmaker[Session],
         workers: int,
         options: OrdersOptions,
+        time_format: TimeFormat | None = None,
     ) -> None:
+        """``time_format`` (default: the one remembered, as a worker process reads it) writes
+        the ``createdAt`` filters."""
         self.client, self.sessions, self.workers, self.options = client, sessions, workers, options
+        self.time_format = time_format or filter_format.current(sessions)
         self.lock = threading.Lock()
         self.reader = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
         self.max_seen: dt.datetime | None = None
@@ -109,11 +131,13 @@ class Backfill:
                 cursor["since"],
                 cursor["until"],
             )
-            _, _, total = _range(self.client, start, end)
-            return plan_slices(start, end, cursor["slices"]), total, cursor.get("full", False)
+            _, _, total = _range(self.client, start, end, self.time_format)
+            split = plan_days if cursor.get("days") else plan_slices  # as first planned
+            return split(start, end, cursor["slices"]), total, cursor.get("full", False)
         full = since is None
-        start, end, total = _range(self.client, since, until)
-        planned = plan_slices(start, end, slices)
+        start, end, total = _range(self.client, since, until, self.time_format)
+        days = self.time_format is TimeFormat.DATE
+        planned = (plan_days if days else plan_slices)(start, end, slices)
         with self.sessions.begin() as session:
             state.delete_scopes(session, "backfill", "slice:")
             cursor = {
@@ -121,6 +145,7 @@ class Backfill:
                 "until": api_time(end),
                 "slices": len(planned),
                 "full": full,
+                "days": days,
             }
             state.save(session, "backfill", cursor=cursor)
         return planned, total, full
@@ -134,8 +159,8 @@ class Backfill:
         checkpoint = saved.watermark if saved else None
         params = {
             "order[createdAt]": "asc",
-            "createdAt[after]": api_time(checkpoint or part.start),
-            "createdAt[strictly_before]": api_time(part.end),
+            "createdAt[after]": filter_time(checkpoint or part.start, self.time_format),
+            "createdAt[strictly_before]": filter_time(part.end, self.time_format, upper=True),
         }
 
         def save_checkpoint(session: Session, mapped: MappedPage) -> None:
