@@ -43,8 +43,16 @@ from korsync.db.upsert import MAX_PARAMS
 from korsync.models import metadata
 from korsync.sync import catalogue_rows as cr
 from korsync.sync import values as v
-from korsync.sync.mapping import PARTIAL, Mapper, Rejection, map_items, map_page, utcnow
-from korsync.sync.rowset import RowSet
+from korsync.sync.mapping import (
+    PARTIAL,
+    MappedItem,
+    Mapper,
+    Rejection,
+    map_each,
+    map_page_each,
+    utcnow,
+)
+from korsync.sync.pages import MappedItems, commit_without_refused
 from korsync.sync.runner import StreamRun
 
 log = logging.getLogger("korsync.sync")
@@ -70,9 +78,10 @@ class CatalogueRefresh:
     run: StreamRun
     seen: dict[Scope, set[uuid.UUID]] = dataclasses.field(default_factory=lambda: defaultdict(set))
     forms: set[uuid.UUID] = dataclasses.field(default_factory=set)
-    _rows: RowSet = dataclasses.field(default_factory=RowSet)
+    _items: list[MappedItem] = dataclasses.field(default_factory=list)
     _rejects: list[Rejection] = dataclasses.field(default_factory=list)
     _pages: int = 0
+    _buffered_rows: int = 0
     skipped: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -86,8 +95,7 @@ class CatalogueRefresh:
         items: list[dict[str, Any]] = []
         seen: set[uuid.UUID] = set()
         for page in self.client.iter_pages(path, dict(params or {})):
-            rows, rejects = map_page(page, mapper, utcnow())
-            self._buffer(rows, rejects)
+            self._buffer(*map_page_each(page, mapper, utcnow()))
             seen.update(_listed_ids(page))
             items += [item for item in page.items if as_uuid(item.get("id")) is not None]
         self.record(scope, seen)
@@ -131,16 +139,22 @@ class CatalogueRefresh:
             for (path, status), times in sorted(self.skipped.items())
         ]
 
-    def _buffer(self, rows: RowSet, rejects: list[Rejection]) -> None:
+    def _buffer(self, items: list[MappedItem], rejects: list[Rejection], pages: int = 1) -> None:
         with self._lock:
-            self._rows.extend(rows)
+            self._items += items
             self._rejects += rejects
-            self._pages += 1
-            self.forms.update(
-                r["form_id"] for r in rows.rows.get("offer_tickets", ()) if r["form_id"]
-            )
-            if sum(map(len, self._rows.rows.values())) >= FLUSH_ROWS:
+            self._pages += pages
+            for item in items:
+                tickets = item.rows.rows.get("offer_tickets", ())
+                self.forms.update(r["form_id"] for r in tickets if r["form_id"])
+                self._buffered_rows += sum(map(len, item.rows.rows.values()))
+            if self._buffered_rows >= FLUSH_ROWS:
                 self._flush()
+
+    def write_now(self, items: list[MappedItem], rejects: list[Rejection]) -> None:
+        """Buffer ``items`` and write everything buffered at once."""
+        self._buffer(items, rejects, pages=0)
+        self.flush()
 
     def flush(self) -> None:
         """Write every buffered row now."""
@@ -153,10 +167,17 @@ class CatalogueRefresh:
             self._rejects.append(Rejection(raw, reason, PARTIAL))
 
     def _flush(self) -> None:
-        if self._pages or self._rejects:
-            with self.run.transaction() as session:
-                self.run.write(session, self._rows, self._rejects, pages=self._pages)
-        self._rows, self._rejects, self._pages = RowSet(), [], 0
+        """Write the buffer in one transaction, without the items the database refuses."""
+        if self._items or self._rejects:
+            batch = MappedItems(self._items, self._rejects)
+            commit_without_refused(self.run, batch, self._write, "a catalogue batch")
+        self._items, self._rejects, self._pages, self._buffered_rows = [], [], 0, 0
+
+    def _write(self, batch: MappedItems) -> None:
+        with self.run.transaction() as session:
+            self.run.write(
+                session, batch.rows, batch.rejects, pages=self._pages, written=batch.keys()
+            )
 
 
 # Path segments followed by an id, and the name of that id in the docs' path templates.
@@ -300,9 +321,7 @@ def _form(refresh: CatalogueRefresh, form_id: uuid.UUID) -> None:
             raise
         refresh.skip(f"/v1/forms/{form_id}", exc.status or 0)
         return  # stays a placeholder; the ticket still points at it
-    rows, rejects = map_items([form], cr.form_rows, utcnow())
-    with refresh.run.transaction() as session:
-        refresh.run.write(session, rows, rejects)
+    refresh.write_now(*map_each([form], cr.form_rows, utcnow()))
 
 
 def mark_deleted(session: Session, seen: Mapping[Scope, set[uuid.UUID]], now: dt.datetime) -> int:

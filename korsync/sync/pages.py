@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -37,11 +37,10 @@ log = logging.getLogger("korsync.sync")
 
 
 @dataclasses.dataclass(frozen=True)
-class MappedPage:
-    """A fetched page and what its items became: each mapped item with its rows, all their
-    rows, and the rejected items."""
+class MappedItems:
+    """Items to be written together: each mapped item with its rows, all their rows, and the
+    rejected items."""
 
-    page: Page
     items: list[MappedItem]
     rejects: list[Rejection]
     rows: RowSet = dataclasses.field(init=False)
@@ -49,17 +48,56 @@ class MappedPage:
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", merged(self.items))
 
-    def without(self, refused: Mapping[int, str]) -> MappedPage:
-        """This page less the items at the indexes of ``refused``, rejected with its reasons
+    def without(self, refused: Mapping[int, str]) -> Self:
+        """These items less those at the indexes of ``refused``, rejected with its reasons
         (no longer partial: nothing of them is written)."""
         kept = [item for index, item in enumerate(self.items) if index not in refused]
         dropped = [Rejection(self.items[index].raw, why) for index, why in refused.items()]
         gone = {id(self.items[index].raw) for index in refused}
         earlier = [r for r in self.rejects if r.kind != PARTIAL or id(r.raw) not in gone]
-        return MappedPage(self.page, kept, [*earlier, *dropped])
+        return dataclasses.replace(self, items=kept, rejects=[*earlier, *dropped])
+
+    def keys(self) -> list[str]:
+        """The ``record_key`` of each item written (their open rejects are resolved)."""
+        return [record_key(item.raw) for item in self.items]
+
+
+@dataclasses.dataclass(frozen=True)
+class MappedPage(MappedItems):
+    """A fetched page and what its items became."""
+
+    page: Page = dataclasses.field(kw_only=True)
 
 
 BeforeWrite = Callable[[Session, MappedPage], None]
+Batch = TypeVar("Batch", bound=MappedItems)
+
+
+def commit_without_refused(
+    run: StreamRun, batch: Batch, write: Callable[[Batch], None], where: str
+) -> Batch:
+    """``write(batch)``; if the database refuses some of its items' rows, find them by trying
+    each item alone and ``write`` the batch again without them (rejected instead). Returns what
+    was written; a refusal no single item explains, and any other failure, is raised."""
+    try:
+        write(batch)
+        return batch
+    except Exception as exc:
+        if refusal(exc) is None:
+            raise
+        failure = exc
+    log.warning(
+        "%s: the database refused rows of %s (%s); trying its items one by one",
+        run.stream,
+        where,
+        refusal(failure),
+    )
+    refused = run.refused([item.rows for item in batch.items])
+    if not refused:  # refused together, each accepted alone: nothing to single out
+        raise failure
+    kept = batch.without(refused)
+    write(kept)
+    return kept
 
 
 @dataclasses.dataclass
@@ -89,35 +127,12 @@ class PageCommits:
         for page in self.pages:
             if self.stop():
                 return
-            mapped = MappedPage(page, *map_page_each(page, self.mapper, utcnow(), self.redact))
-            yield self._commit(mapped)
+            items, rejects = map_page_each(page, self.mapper, utcnow(), self.redact)
+            mapped = MappedPage(items, rejects, page=page)
+            yield commit_without_refused(self.run, mapped, self._write, f"page {page.page}")
         self.finished = True
-
-    def _commit(self, mapped: MappedPage) -> MappedPage:
-        """Commit ``mapped``; if the database refuses some of its items' rows, commit it again
-        without those (rejected instead). Returns what was committed."""
-        try:
-            self._write(mapped)
-            return mapped
-        except Exception as exc:
-            if refusal(exc) is None:
-                raise
-            failure = exc
-        log.warning(
-            "%s: the database refused rows of page %s (%s); trying its items one by one",
-            self.run.stream,
-            mapped.page.page,
-            refusal(failure),
-        )
-        refused = self.run.refused([item.rows for item in mapped.items])
-        if not refused:  # refused together, each accepted alone: nothing to single out
-            raise failure
-        kept = mapped.without(refused)
-        self._write(kept)
-        return kept
 
     def _write(self, mapped: MappedPage) -> None:
         with self.run.transaction() as session:
             self.before_write(session, mapped)
-            written = [record_key(item.raw) for item in mapped.items]
-            self.run.write(session, mapped.rows, mapped.rejects, written=written)
+            self.run.write(session, mapped.rows, mapped.rejects, written=mapped.keys())

@@ -208,23 +208,44 @@ class StreamRun:
 
     def refused(self, items: Sequence[rs.RowSet]) -> dict[int, str]:
         """The items (each one item's rows) whose rows the database refuses, by index, with why
-        (``db.upsert.refusal``). Each item is written alone in a transaction rolled back at
-        once, so nothing here is kept; any other failure is raised."""
+        (``db.upsert.refusal``); any other failure is raised. Found by writing prefixes of the
+        items in transactions rolled back at once (nothing here is kept): the shortest prefix
+        refused ends with a refused item, and a bisection finds it in a few writes. Prefixes,
+        not items alone, because an item's rows may need a parent an earlier item brings (a
+        product its product base)."""
         guard = self._write_lock if self._serialize_writes else nullcontext()
         refused: dict[int, str] = {}
         with guard:
-            for index, rows in enumerate(items):
-                with self.sessions() as session:
-                    try:
-                        rs.write(session, rows)
-                    except Exception as exc:
-                        reason = refusal(exc)
-                        if reason is None:
-                            raise
-                        refused[index] = reason
-                    finally:
-                        session.rollback()
-        return refused
+            while True:
+                left = [index for index in range(len(items)) if index not in refused]
+                if self._refusal([items[i] for i in left]) is None:
+                    return refused
+                good, bad = 0, len(left)  # a prefix of ``good`` items is written, of ``bad`` not
+                while bad - good > 1:
+                    middle = (good + bad) // 2
+                    if self._refusal([items[i] for i in left[:middle]]) is None:
+                        good = middle
+                    else:
+                        bad = middle
+                reason = self._refusal([items[i] for i in left[:bad]])
+                refused[left[bad - 1]] = reason or "refused by the database"
+
+    def _refusal(self, items: Sequence[rs.RowSet]) -> str | None:
+        """Why the database refuses the rows of ``items`` written together, or ``None``."""
+        rows = rs.RowSet()
+        for item in items:
+            rows.extend(item)
+        with self.sessions() as session:
+            try:
+                rs.write(session, rows)
+            except Exception as exc:
+                reason = refusal(exc)
+                if reason is None:
+                    raise
+                return reason
+            finally:
+                session.rollback()
+        return None
 
     def _counters(self) -> dict[str, Any]:
         with self._lock:
