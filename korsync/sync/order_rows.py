@@ -6,14 +6,16 @@ Each object's JSON is stored once: the order's ``raw`` leaves out ``items`` and 
 leaves out ``tickets``, which are rows of their own with their ``position`` in the list (the
 ``orders_as_sent`` view puts the order back together).
 
-An order is refused (``MappingError``) for its own id or ``createdAt``, a value that cannot be
-stored exactly, or a list that is not a list of objects. A part that cannot be mapped is
-mapped as far as it can be and noted (``RowSet.note``), which makes the order a *partial*
-record: an item or ticket without a usable id gets a key derived from its parent's id and its
-position (stable while the list keeps its order; the stored ``raw`` stays as sent), and a
-reference that names no UUID (an organization, reservation, catalog, product or event, or a
-document given as an absolute URL such as the docs' ``https://example.com/``) leaves its column
-NULL, its text staying in ``raw`` (there is no text column for it).
+An order is refused (``MappingError``) only for its own id or ``createdAt``, or a list that is
+not a list of objects. A part that cannot be mapped is mapped as far as it can be and noted
+(``RowSet.note``), which makes the order a *partial* record: a value its column cannot hold
+exactly (an amount with a third decimal, a quantity past 32 bits, a date-time past year 9999)
+is stored as NULL, never altered, its value staying in ``raw``; an item or ticket without a
+usable id gets a key derived from its parent's id and its position (stable while the list keeps
+its order; the stored ``raw`` stays as sent), and a reference that names no UUID (an
+organization, reservation, catalog, product or event, or a document given as an absolute URL
+such as the docs' ``https://example.com/``) leaves its column NULL, its text staying in ``raw``
+(there is no text column for it).
 
 Absent is not empty: an order sent without ``items`` (or with ``"items": null``) keeps its
 stored items and their tickets, and an item without ``tickets`` keeps its tickets; only a list
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from korsync.api import jsonld
@@ -85,6 +87,18 @@ def _documents(rows: RowSet, item: Mapping[str, Any], order_id: uuid.UUID) -> No
         rows.placeholder("order_documents", document_id, order_id=order_id)
 
 
+def _value(
+    rows: RowSet, read: Callable[[Mapping[str, Any], str], Any], item: Mapping[str, Any], field: str
+) -> Any:
+    """``read(item, field)``; a value its column cannot hold exactly is left NULL and noted,
+    so the order is stored as a partial record and ``raw`` keeps the value as sent."""
+    try:
+        return read(item, field)
+    except v.MappingError as exc:
+        rows.note(f"{exc}; stored as NULL (kept in raw)")
+        return None
+
+
 def _ref(rows: RowSet, item: Mapping[str, Any], field: str, where: str = "") -> uuid.UUID | None:
     """``values.ref``, but a reference naming no UUID is noted and read as ``None``."""
     try:
@@ -110,22 +124,23 @@ def _own_id(
     return child_id
 
 
-def _beneficiary(beneficiary: Any) -> dict[str, Any]:
+def _beneficiary(rows: RowSet, beneficiary: Any) -> dict[str, Any]:
     """The beneficiary's columns (all ``None`` when there is none)."""
     if not beneficiary or not isinstance(beneficiary, Mapping):
         return NO_BENEFICIARY
     return {
-        **{column: v.text(beneficiary, name) for column, name in BENEFICIARY_COLUMNS},
-        "beneficiary_date_of_birth": _birth_date(beneficiary),
-        "beneficiary_place_of_birth": v.text(beneficiary, "placeOfBirth"),
+        **{column: _value(rows, v.text, beneficiary, name) for column, name in BENEFICIARY_COLUMNS},
+        "beneficiary_date_of_birth": _birth_date(rows, beneficiary),
+        "beneficiary_place_of_birth": _value(rows, v.text, beneficiary, "placeOfBirth"),
     }
 
 
-def _birth_date(beneficiary: Mapping[str, Any]) -> dt.date | None:
+def _birth_date(rows: RowSet, beneficiary: Mapping[str, Any]) -> dt.date | None:
     """The date of birth, or None where the personal-data policy hashed it."""
     if str(beneficiary.get("dateOfBirth")).startswith(HASH_PREFIX):
         return None
-    return v.date(beneficiary, "dateOfBirth")
+    birth: dt.date | None = _value(rows, v.date, beneficiary, "dateOfBirth")
+    return birth
 
 
 def _catalog_of(items: list[Any]) -> uuid.UUID | None:
@@ -153,16 +168,16 @@ def _order(
         "organization_id": _ref(rows, item, "organization"),
         "reservation_id": _ref(rows, item, "reservation"),
         "created_at": v.timestamp(item, "createdAt"),
-        "reference": v.key_text(item, "reference"),
-        "external_reference": v.key_text(item, "externalReference"),
-        "connector_reference": v.text(item, "connectorReference"),
-        "status": v.key_text(item, "status"),
-        "cancelled_at": v.timestamp(item, "cancelledAt"),
-        "total_amount_incl_tax": v.money(item, "totalAmountInclTax"),
-        "total_amount_excl_tax": v.money(item, "totalAmountExclTax"),
-        "notes": v.text(item, "notes"),
-        **{column: v.text(customer, name) for column, name in CUSTOMER_COLUMNS},
-        "customer_optin": v.boolean(customer, "optin"),
+        "reference": _value(rows, v.key_text, item, "reference"),
+        "external_reference": _value(rows, v.key_text, item, "externalReference"),
+        "connector_reference": _value(rows, v.text, item, "connectorReference"),
+        "status": _value(rows, v.key_text, item, "status"),
+        "cancelled_at": _value(rows, v.timestamp, item, "cancelledAt"),
+        "total_amount_incl_tax": _value(rows, v.money, item, "totalAmountInclTax"),
+        "total_amount_excl_tax": _value(rows, v.money, item, "totalAmountExclTax"),
+        "notes": _value(rows, v.text, item, "notes"),
+        **{column: _value(rows, v.text, customer, name) for column, name in CUSTOMER_COLUMNS},
+        "customer_optin": _value(rows, v.boolean, customer, "optin"),
         "raw": _without(item, "items"),
         "synced_at": now,
     }
@@ -188,9 +203,9 @@ def _item(
             "order_id": order_id,
             "position": position,
             "product_id": product_id,
-            "date": v.date(line, "date"),
-            "quantity": v.integer(line, "quantity"),
-            **{v.snake(name): v.money(line, name) for name in ITEM_AMOUNTS},
+            "date": _value(rows, v.date, line, "date"),
+            "quantity": _value(rows, v.integer, line, "quantity"),
+            **{v.snake(name): _value(rows, v.money, line, name) for name in ITEM_AMOUNTS},
             "raw": _without(line, "tickets"),
             "synced_at": now,
         },
@@ -225,13 +240,15 @@ def _ticket(
         "order_item_id": item_id,
         "position": position,
         "event_id": event_id,
-        "voucher": v.text(ticket, "voucher"),
-        "occurs_at": v.timestamp(ticket, "occursAt"),
-        "status": v.text(ticket, "status"),
+        "voucher": _value(rows, v.text, ticket, "voucher"),
+        "occurs_at": _value(rows, v.timestamp, ticket, "occursAt"),
+        "status": _value(rows, v.text, ticket, "status"),
         "required_beneficiary_fields": required if isinstance(required, list) else None,
-        "beneficiary_designation_deadline": v.timestamp(ticket, "beneficiaryDesignationDeadline"),
-        "beneficiary_amendable": v.boolean(ticket, "beneficiaryAmendable"),
-        **_beneficiary(ticket.get("beneficiary")),
+        "beneficiary_designation_deadline": _value(
+            rows, v.timestamp, ticket, "beneficiaryDesignationDeadline"
+        ),
+        "beneficiary_amendable": _value(rows, v.boolean, ticket, "beneficiaryAmendable"),
+        **_beneficiary(rows, ticket.get("beneficiary")),
         "raw": dict(ticket),
         "synced_at": now,
     }

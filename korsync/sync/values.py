@@ -3,8 +3,10 @@ and text.
 
 Every reader accepts ``None`` (an absent or null field) and raises ``MappingError`` naming the
 field when a value is present but cannot be understood, or cannot be stored exactly — in the
-column it goes to, the same on PostgreSQL and SQLite; the item then becomes a rejected record
-(its ``raw`` as sent) instead of a wrong row or a write that fails. The rule, per kind:
+column it goes to, the same on PostgreSQL and SQLite — never a wrong row or a write that
+fails. The mapper decides what follows: the item becomes a rejected record (its ``raw`` as
+sent), or, for a part of an order, the column is left NULL and the order recorded as partial
+(``order_rows``). The rule, per kind:
 
 - money: a decimal (string or number) with at most two decimals that are not zero, below
   10^10 in size (``NUMERIC(12,2)``); ``"12.340"`` is 12.34, ``"12.345"`` is refused;

@@ -128,12 +128,22 @@ def test_nul_characters_are_removed_from_text_columns() -> None:
         ({"id": "not-a-uuid"}, "id: missing or not a UUID"),
         ({"createdAt": None}, "createdAt: missing"),
         ({"createdAt": "yesterday"}, "createdAt: not a date-time"),
-        ({"totalAmountInclTax": "ten euros"}, "totalAmountInclTax: not an amount"),
         ({"items": "none"}, "items: not a list"),
         ({"items": [{"id": ITEM_ID, "tickets": "none"}]}, r"items\[0\].tickets: not a list"),
     ],
 )
 def test_unmappable_orders_name_the_field(changes: dict[str, Any], reason: str) -> None:
-    """An order that cannot be mirrored faithfully is refused with the field that failed."""
+    """An order that cannot be placed (its id, ``createdAt``) or whose lists are not lists is
+    refused with the field that failed."""
     with pytest.raises(MappingError, match=reason):
         order_rows(_order(**changes), NOW)
+
+
+def test_a_value_its_column_cannot_hold_is_null_and_noted() -> None:
+    """An amount that is not one leaves its column NULL and a note naming the field: the order
+    is stored as a partial record, the amount as sent kept in raw."""
+    rows = order_rows(_order(totalAmountInclTax="ten euros"), NOW)
+    (order,) = rows.rows["orders"]
+    assert order["total_amount_incl_tax"] is None
+    assert order["raw"]["totalAmountInclTax"] == "ten euros"
+    assert any("totalAmountInclTax: not an amount" in note for note in rows.notes)
