@@ -1,4 +1,4 @@
-"""The ``createdAt`` filter format probe (issue 19, point 3) against a scripted upstream: the
+"""The ``createdAt`` filter format probe against a scripted upstream: the
 exact requests it sends, what each answer means, and how instants are written in each format."""
 
 from __future__ import annotations

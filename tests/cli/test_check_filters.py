@@ -1,4 +1,4 @@
-"""``korsync check``'s ``filters`` line (issue 19, point 3): which ``createdAt[...]`` filter
+"""``korsync check``'s ``filters`` line: which ``createdAt[...]`` filter
 format the API accepts, probed against the simulator served on a loopback port."""
 
 from __future__ import annotations

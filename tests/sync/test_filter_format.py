@@ -1,4 +1,4 @@
-"""Orders against an API whose ``createdAt`` filters take only dates (issue 19, point 3), on
+"""Orders against an API whose ``createdAt`` filters take only dates, on
 SQLite and PostgreSQL: the format is probed when first needed and remembered, the incremental
 walk, reconcile and backfill read whole days and mirror exactly, a 400 naming the filter in
 mid-life makes korsync probe again and carry on, and ``korsync status`` says so."""

@@ -42,8 +42,9 @@ def _wait_for_progress(engine: Engine, process: subprocess.Popen[bytes]) -> None
             if set(session.scalars(query)) - before:
                 return
         time.sleep(0.05)
-    exited = process.poll() is not None and process.stderr is not None
-    stderr = process.stderr.read().decode()[-2000:] if exited and process.stderr else ""
+    stderr = ""
+    if process.poll() is not None and process.stderr is not None:
+        stderr = process.stderr.read().decode()[-2000:]
     raise AssertionError(f"the backfill made no progress to interrupt {stderr}")
 
 
