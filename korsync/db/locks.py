@@ -4,8 +4,8 @@ On PostgreSQL, ``stream_lock`` takes a session-level ``pg_try_advisory_lock`` on
 its own, held for the whole run and released afterwards (or by the server, should the
 connection or the process die). The key is a hash of the database, the schema and the stream,
 so accounts kept in different schemas or databases of one server never block each other. On a
-SQLite file it holds an exclusive ``flock`` on a file beside the database (released by the
-kernel when the process dies). Holding a stream's lock also proves that a run of it still
+SQLite file it holds an exclusive ``flock`` on ``<database>.korsync-locks/<stream>`` (released
+by the kernel when the process dies). Holding a stream's lock also proves that a run of it still
 recorded ``running`` belongs to a process that is gone.
 """
 
@@ -52,11 +52,12 @@ def stream_lock(engine: Engine, stream: str) -> Iterator[bool]:
         with _advisory_lock(engine, stream) as held:
             yield held
         return
-    path = lock_file(engine.url, f"stream-{stream}")
-    if path is None:
+    folder = lock_file(engine.url, "locks")
+    if folder is None:
         yield True
         return
-    with _file_lock(path) as held:
+    folder.mkdir(mode=0o700, exist_ok=True)  # one entry beside the database, not one per stream
+    with _file_lock(folder / stream) as held:
         yield held
 
 
