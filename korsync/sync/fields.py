@@ -149,14 +149,14 @@ _CATALOGUE_FIELDS: dict[str, dict[str, Field]] = {
     },
 }
 
-_ITEM_AMOUNTS = [
+ITEM_AMOUNTS = (  # an order item's amounts, each read into the column of its snake_case name
     "unitAmountInclTax",
     "unitAmountExclTax",
     "totalAmountInclTax",
     "totalAmountExclTax",
     "amountInclTax",
     "amountExclTax",
-]
+)
 _BENEFICIARY_TEXT = [
     "title",
     "firstname",
@@ -191,7 +191,7 @@ _BOOKING_FIELDS: dict[str, dict[str, Field]] = {
     "order_items": {
         "date": _doc(v.date, "date", _ORDER_1_0_7),
         "quantity": _doc(v.integer, "quantity", _ORDER_1_0_7),
-        **{v.snake(name): _doc(v.money, name, _ORDER_1_0_7) for name in _ITEM_AMOUNTS},
+        **{v.snake(name): _doc(v.money, name, _ORDER_1_0_7) for name in ITEM_AMOUNTS},
     },
     "order_item_tickets": {
         "voucher": _doc(v.text, "voucher", _TICKET),

@@ -32,6 +32,7 @@ from typing import Any
 from korsync.api import jsonld
 from korsync.pii import HASH_PREFIX
 from korsync.sync import values as v
+from korsync.sync.fields import ITEM_AMOUNTS
 from korsync.sync.rowset import RowSet, child_list
 
 CUSTOMER_FIELDS = ("title", "firstname", "lastname", "email", "phone", "country", "language")
@@ -43,14 +44,6 @@ NO_BENEFICIARY = dict.fromkeys(
     [*(column for column, _ in BENEFICIARY_COLUMNS), "beneficiary_date_of_birth",
      "beneficiary_place_of_birth"]
 )  # fmt: skip
-ITEM_AMOUNTS = (
-    "unitAmountInclTax",
-    "unitAmountExclTax",
-    "totalAmountInclTax",
-    "totalAmountExclTax",
-    "amountInclTax",
-    "amountExclTax",
-)
 
 
 def order_rows(item: Mapping[str, Any], now: dt.datetime) -> RowSet:

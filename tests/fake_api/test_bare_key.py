@@ -6,12 +6,8 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,7 +18,7 @@ from sqlalchemy.orm import Session
 from korsync.fake_api import SimConfig, Simulator
 from korsync.fake_api.command import fake_api
 from korsync.models import Order
-from tests.support.fake_api import BASE_URL, make_sim
+from tests.support.fake_api import BASE_URL, StartFakeApi, korsync_env, make_sim
 
 ORDERS = "/v1/booking/orders"
 
@@ -75,37 +71,16 @@ def test_help_names_the_bare_shape() -> None:
     assert "--auth [bearer|bare]" in result.output and "default:" in result.output
 
 
-def _env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("KORSYNC_")}
-    return {**base, "KORSYNC_LOG_LEVEL": "WARNING", **extra}
-
-
 @pytest.fixture
-def bare_fake_api() -> Iterator[dict[str, str]]:
+def bare_fake_api(start_fake_api: StartFakeApi) -> dict[str, str]:
     """``korsync fake-api --auth bare`` on a free port; what its ``export`` lines set."""
-    command = [sys.executable, "-m", "korsync", "fake-api", "--port", "0", "--orders", "150"]
-    process = subprocess.Popen(
-        [*command, "--auth", "bare"], env=_env(), stdout=subprocess.PIPE, text=True
-    )
-    exports: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = shlex.split(value)[0]
-        if line.startswith("Press Ctrl-C"):
-            break
-    try:
-        yield exports
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
+    return start_fake_api("--orders", "150", "--auth", "bare")
 
 
 def _korsync(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "korsync", *args],
-        env=_env(**env),
+        env=korsync_env(**env),
         capture_output=True,
         text=True,
         timeout=120,

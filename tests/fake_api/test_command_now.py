@@ -5,12 +5,8 @@ it. The simulator package loads nothing from the rest of korsync."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shlex
-import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -18,39 +14,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from korsync.models import Order
+from tests.support.fake_api import StartFakeApi, korsync_env
 
 pytestmark = pytest.mark.slow
-Start = Callable[..., dict[str, str]]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("KORSYNC_")}
-    return {**base, "KORSYNC_LOG_LEVEL": "WARNING", **extra}
-
-
-@pytest.fixture
-def start_fake_api() -> Iterator[Start]:
-    """Start ``korsync fake-api`` on a free port; returns what its ``export`` lines set."""
-    started: list[subprocess.Popen[str]] = []
-
-    def start(*args: str) -> dict[str, str]:
-        command = [sys.executable, "-m", "korsync", "fake-api", "--port", "0", *args]
-        process = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, text=True)
-        started.append(process)
-        exports: dict[str, str] = {}
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("export "):
-                name, _, value = line.removeprefix("export ").strip().partition("=")
-                exports[name] = shlex.split(value)[0]
-            if line.startswith("Press Ctrl-C"):
-                return exports
-        raise AssertionError(f"fake-api exited with {process.wait()} before it was ready")
-
-    yield start
-    for process in started:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
 
 
 def _first_order(exports: dict[str, str], direction: str) -> dt.datetime:
@@ -73,7 +39,7 @@ def _within_the_year_before(instant: dt.datetime, oldest: dt.datetime, newest: d
 
 
 def test_exports_sync_korsync_and_orders_are_dated_up_to_now(
-    start_fake_api: Start, engine: Engine, database_url: str
+    start_fake_api: StartFakeApi, engine: Engine, database_url: str
 ) -> None:
     """The two export lines point ``korsync sync`` at the simulator, and the orders it mirrors
     span the year up to the moment fake-api started (not up to a fixed date in the past)."""
@@ -82,7 +48,7 @@ def test_exports_sync_korsync_and_orders_are_dated_up_to_now(
     assert set(exports) == {"KORSYNC_API_URL", "KORSYNC_API_TOKEN"}
     done = subprocess.run(
         [sys.executable, "-m", "korsync", "sync", "--stream", "orders"],
-        env=_env(KORSYNC_DATABASE_URL=database_url, **exports),
+        env=korsync_env(KORSYNC_DATABASE_URL=database_url, **exports),
         capture_output=True,
         text=True,
         timeout=120,
@@ -96,7 +62,7 @@ def test_exports_sync_korsync_and_orders_are_dated_up_to_now(
     assert _within_the_year_before(started, oldest, newest), (oldest, newest)
 
 
-def test_now_pins_the_dates(start_fake_api: Start) -> None:
+def test_now_pins_the_dates(start_fake_api: StartFakeApi) -> None:
     """``--now`` (UTC when it has no offset) anchors the timeline: the orders span the year
     before that instant, whenever the test runs."""
     pinned = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -112,7 +78,7 @@ def test_the_simulator_loads_nothing_from_the_rest_of_korsync() -> None:
         "print(*sorted(m for m in sys.modules if m.split('.')[0] == 'korsync'))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe], env=korsync_env(), capture_output=True, text=True, check=True
     )
     loaded = done.stdout.split()
     assert "korsync.fake_api.command" in loaded

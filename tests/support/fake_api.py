@@ -4,6 +4,8 @@ httpx client of it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,3 +29,13 @@ def client_for(sim: Simulator, token: str | None = None) -> httpx.Client:
     return httpx.Client(
         transport=httpx.WSGITransport(app=sim.wsgi), base_url=BASE_URL, headers=headers
     )
+
+
+def korsync_env(**extra: str) -> dict[str, str]:
+    """This environment without any ``KORSYNC_*`` setting, quiet, plus ``extra``: for a korsync
+    process that must see only what the test gives it."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KORSYNC_")}
+    return {**base, "KORSYNC_LOG_LEVEL": "WARNING", **extra}
+
+
+StartFakeApi = Callable[..., dict[str, str]]  # the ``start_fake_api`` fixture: args -> exports
