@@ -105,3 +105,23 @@ def test_missing_env_file_is_an_error(tmp_path: Path) -> None:
     """Pointing at an env file that does not exist is reported, not ignored."""
     with pytest.raises(SettingsError, match="KORSYNC_ENV_FILE"):
         load_settings(tmp_path / "nope.env")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0", "greater than 0"), ("-5", "greater than 0"), ("soon", "valid number"), ("", "valid")],
+)
+def test_retry_after_must_be_a_positive_number_of_seconds(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """``KORSYNC_RETRY_AFTER`` (how soon the daemon tries a failed stream again) names itself
+    when it is not a positive number."""
+    monkeypatch.setenv("KORSYNC_RETRY_AFTER", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_RETRY_AFTER: .*{expected}"):
+        load_settings()
+
+
+def test_retry_after_is_read_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fraction of a second is a valid value (tests and impatient operators)."""
+    monkeypatch.setenv("KORSYNC_RETRY_AFTER", "0.5")
+    assert load_settings().retry_after == 0.5

@@ -11,6 +11,7 @@ import click
 
 _AGO = re.compile(r"(\d{1,6})([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+MAX_CHARS = 35  # 2026-03-01T12:00:00.123456+01:00 is 32
 
 
 class Moment(click.ParamType):  # type: ignore[type-arg]  # generic in new clicks only
@@ -25,8 +26,14 @@ class Moment(click.ParamType):  # type: ignore[type-arg]  # generic in new click
         ago = _AGO.fullmatch(text)
         if ago:
             span = dt.timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
-            return dt.datetime.now(dt.UTC).replace(microsecond=0) - span
+            try:
+                return dt.datetime.now(dt.UTC).replace(microsecond=0) - span
+            except OverflowError:
+                self.fail(f"{text!r} reaches back before year 1", param, ctx)
         try:
+            # Longer than any ISO 8601 date-time: fromisoformat would read a prefix of it.
+            if len(text) > MAX_CHARS:
+                raise ValueError(text)
             parsed = dt.datetime.fromisoformat(text)
         except ValueError:
             self.fail(

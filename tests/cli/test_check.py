@@ -104,7 +104,8 @@ def test_closed_port_fails_in_seconds(tmp_path: Path) -> None:
     started = time.monotonic()
     result = check(KORSYNC_DATABASE_URL=database, KORSYNC_API_URL=f"http://127.0.0.1:{_closed_port()}",
                    KORSYNC_API_TOKEN="some-token-value")  # fmt: skip
-    assert time.monotonic() - started < 5
+    # retried, the sync client's backoff alone (0.5 + 1 + 2 + 4 + 8 s) would pass 15 s
+    assert time.monotonic() - started < 10
     assert result.exit_code == EXIT_FAILED
     found = lines(result)
     assert found["api"][0] == "FAIL" and "unreachable" in found["api"][1]

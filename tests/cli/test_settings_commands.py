@@ -154,6 +154,8 @@ def test_a_span_ago_counts_back_from_now() -> None:
     ("args", "says"),
     [
         (["--since", "yesterday"], "Invalid value for '--since'"),
+        (["--since", "999999d"], "reaches back before year 1"),
+        (["--since", "1" * 400], "Invalid value for '--since'"),
         (["--until", "2026-13-01"], "Invalid value for '--until'"),
         (["--since", "2026-03-02", "--until", "2026-03-01"], "is not after --since"),
         (["--since", "2026-03-01", "--until", "2026-03-01"], "is not after --since"),

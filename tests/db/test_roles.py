@@ -132,3 +132,21 @@ def test_grant_reader_prompts_for_the_password_twice(pg_engine: Engine, new_role
     assert result.exit_code == 0, result.output
     assert "pw-one-1234" not in result.output
     assert _login(pg_engine, new_role) == (True, True)
+
+
+def test_an_empty_password_file_is_refused_and_the_role_cannot_log_in(
+    pg_engine: Engine, new_role: str, tmp_path: Path
+) -> None:
+    """An empty password file is one line, exit 2, and leaves no role that logs in."""
+    secret = tmp_path / "password"
+    secret.write_text("\n")
+    url = pg_engine.url.render_as_string(hide_password=False)
+    args = ["--database-url", url, "db", "grant-reader", new_role, "--login"]
+    result = CliRunner().invoke(main, [*args, "--password-file", str(secret)])
+    assert result.exit_code == 2
+    assert result.output.strip() == "korsync: the password is empty or holds a NUL character"
+    with pg_engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r AND rolcanlogin"), {"r": new_role}
+        ).first()
+    assert found is None
