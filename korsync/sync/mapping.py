@@ -89,14 +89,6 @@ def merged(items: Iterable[MappedItem]) -> RowSet:
     return rows
 
 
-def map_items(
-    items: Iterable[Any], mapper: Mapper, now: dt.datetime
-) -> tuple[RowSet, list[Rejection]]:
-    """Rows for every item ``mapper`` understands, and a rejection for each it does not."""
-    mapped, rejects = map_each(items, mapper, now)
-    return merged(mapped), rejects
-
-
 def map_page_each(
     page: Page, mapper: Mapper, now: dt.datetime, redact: Callable[[Any], Any] | None = None
 ) -> tuple[list[MappedItem], list[Rejection]]:
