@@ -28,7 +28,7 @@ from korsync.models import Base, SyncRun, SyncState
 from korsync.sync import filter_format
 from korsync.sync.streams import intervals
 
-BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records"}
+BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records", "audit_windows"}
 
 
 def stale_thresholds(settings: Settings) -> dict[str, dt.timedelta]:

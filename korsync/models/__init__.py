@@ -1,5 +1,6 @@
 """The mirror's tables (catalogue, booking) and the sync bookkeeping, on one declarative base."""
 
+from korsync.models.audit import AuditWindow
 from korsync.models.base import Base
 from korsync.models.booking import (
     Order,
@@ -29,6 +30,7 @@ metadata = Base.metadata
 apply_comments(metadata)
 
 __all__ = [
+    "AuditWindow",
     "Base",
     "Catalog",
     "Event",

@@ -80,6 +80,11 @@ class Order(MirrorColumns, Base):
     customer_optin: Mapped[bool | None]
     customer_country: Mapped[str | None]
     customer_language: Mapped[str | None]
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(
+        sort_order=100,
+        comment="Set when an audit's complete re-walk of the order's createdAt window no "
+        "longer returned it (deleted upstream); NULL again once a read returns it",
+    )
     raw: Mapped[dict[str, Any] | None] = mapped_column(
         JSONDoc,
         comment="The order as the API sent it, less items (rows of order_items); "

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.errors import NotFoundError
 from korsync.api.pagination import Page
-from korsync.models import OrderDocument
+from korsync.models import Order, OrderDocument
 from korsync.sync.document_rows import document_rows
 from korsync.sync.mapping import Rejection, map_page, utcnow
 from korsync.sync.rowset import RowSet
@@ -38,12 +38,14 @@ def _pending(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def pending_orders(session: Session, now: dt.datetime, limit: int) -> list[uuid.UUID]:
-    """Orders with a pending document: those with one never attempted first (oldest order id
-    first), then by their least recent attempt."""
+    """Live orders (not marked deleted upstream, whose documents would only answer 404) with a
+    pending document: those with one never attempted first (oldest order id first), then by
+    their least recent attempt."""
     never = func.max(case((OrderDocument.synced_at.is_(None), 1), else_=0))
     query = (
         select(OrderDocument.order_id)
-        .where(OrderDocument.order_id.is_not(None), _pending(now))
+        .join(Order, Order.id == OrderDocument.order_id)
+        .where(Order.deleted_at.is_(None), _pending(now))
         .group_by(OrderDocument.order_id)
         .order_by(never.desc(), func.min(OrderDocument.synced_at), OrderDocument.order_id)
         .limit(limit)

@@ -173,6 +173,7 @@ def _order(
         "customer_optin": _value(rows, v.boolean, customer, "optin"),
         "raw": _without(item, "items"),
         "synced_at": now,
+        "deleted_at": None,  # returned by the API, so live: an order seen again is undeleted
     }
 
 

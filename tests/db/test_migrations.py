@@ -66,7 +66,7 @@ def test_required_tables_exist() -> None:
         "catalogs", "events", "sessions", "product_bases", "products", "offers",
         "offer_tickets", "offer_ticket_sessions", "forms", "form_fields", "form_field_choices",
         "reservations", "reservation_items", "orders", "order_items", "order_item_tickets",
-        "order_documents", "sync_state", "sync_runs", "rejected_records",
+        "order_documents", "sync_state", "sync_runs", "rejected_records", "audit_windows",
     }  # fmt: skip
 
 
