@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import functools
 import json
+import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -139,3 +140,47 @@ def with_id(order: Mapping[str, Any], created_at: dt.datetime | None = None) -> 
     if created_at is not None:
         copied["createdAt"] = created_at.isoformat()
     return copied
+
+
+def _created_at(order: Mapping[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(order["createdAt"])
+
+
+def _param_time(request: httpx.Request, name: str) -> dt.datetime | None:
+    value = request.url.params.get(name)
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def filtering(
+    orders: Sequence[dict[str, Any]],
+    *,
+    total: Callable[[int], Any] = lambda n: n,
+    shuffle: random.Random | None = None,
+    extra: Sequence[dict[str, Any]] = (),
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A small orders API: ``createdAt[after]``/``[strictly_before]``, pages by ``page`` and
+    ``itemsPerPage``. ``total`` rewrites ``totalItems``; ``shuffle`` orders every answer at
+    random (ties and all); ``extra`` orders are added to every page, whatever their date."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        after = _param_time(request, "createdAt[after]")
+        before = _param_time(request, "createdAt[strictly_before]")
+        chosen = [
+            o
+            for o in orders
+            if (after is None or _created_at(o) >= after)
+            and (before is None or _created_at(o) < before)
+        ]
+        chosen.sort(key=_created_at)
+        if shuffle is not None:
+            shuffle.shuffle(chosen)
+        per_page = int(request.url.params.get("itemsPerPage", "10"))
+        page = int(request.url.params.get("page", "1"))
+        members = chosen[(page - 1) * per_page : page * per_page] + list(extra)
+        more = page * per_page < len(chosen)
+        link = str(request.url.copy_set_param("page", page + 1)) if more else None
+        body = collection(ORDERS, members, next_url=link, page=page)
+        body["totalItems"] = total(len(chosen))
+        return httpx.Response(200, json=body)
+
+    return answer
