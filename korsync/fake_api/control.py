@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,24 @@ def get_order(
 ) -> Any:
     """``GET /_sim/orders/{id}``."""
     return sim.order_truth(params["id"])
+
+
+def delete_order(
+    sim: Simulator, request: Request, params: dict[str, str], body: dict[str, Any]
+) -> Any:
+    """``DELETE /_sim/orders/{id}``: the order is gone upstream (collection, count, endpoint)."""
+    sim.delete_order(params["id"])
+    return {"deleted": params["id"]}
+
+
+def ties(sim: Simulator, request: Request, params: dict[str, str], body: dict[str, Any]) -> Any:
+    """``POST /_sim/ties`` ``{"shuffle": true, "seed": null}``: orders sharing a second come
+    in a new order on each request (``false``: in the stable order again)."""
+    shuffle = body.get("shuffle", True)
+    if not isinstance(shuffle, bool):
+        raise ValueError("shuffle: true or false")
+    sim.ties = random.Random(body.get("seed")) if shuffle else None
+    return {"shuffle": shuffle}
 
 
 def cancel(sim: Simulator, request: Request, params: dict[str, str], body: dict[str, Any]) -> Any:
@@ -210,6 +229,8 @@ _ROUTES: tuple[tuple[str, str, Action], ...] = (
     ("GET", "/_sim/orders", list_orders),
     ("POST", "/_sim/orders", add_orders),
     ("GET", f"/_sim/orders/{_ID}", get_order),
+    ("DELETE", f"/_sim/orders/{_ID}", delete_order),
+    ("POST", "/_sim/ties", ties),
     ("POST", f"/_sim/orders/{_ID}/cancel", cancel),
     ("POST", f"/_sim/orders/{_ID}/validate", validate),
     ("POST", f"/_sim/orders/{_ID}/tickets/(?P<ticket>[0-9a-f-]{{36}})", update_ticket),

@@ -35,6 +35,7 @@ from korsync.fake_api.render import (
 )
 from korsync.fake_api.routing import Call, Route
 from korsync.fake_api.state import OrgState, TicketRef
+from korsync.fake_api.ties import shuffle_ties
 from korsync.fake_api.validation import BENEFICIARY_FIELDS, validate_beneficiary
 
 ORDER_FILTERS = (
@@ -84,10 +85,10 @@ def _by_external(
     """(created, index) of the orders with external reference ``value`` inside ``window``."""
     found = []
     base = org.generator.order_for_external_reference(value)
-    if base is not None:
+    if base is not None and base not in org.deleted_orders:
         found.append((org.generator.timeline.created(base), base))
     for index, record in org.extra_orders.items():
-        if record.external_reference == value:
+        if record.external_reference == value and index not in org.deleted_orders:
             found.append((record.created, index))
     low, high = window
     return sorted(
@@ -112,6 +113,11 @@ def list_orders(call: Call) -> Response:
             merged_window = org.orders.window(*window)
             total = merged_window.total
             indices = org.orders.page(merged_window, page.offset, page.per_page, descending)
+            if call.sim.ties is not None and not descending:
+                created = org.order_created
+                indices = shuffle_ties(
+                    org.orders, window, page.offset, indices, created, call.sim.ties
+                )
         members = [render_order(org.names, org.order(i), org.patch(i)) for i in indices]
     body = collection(
         "BookingOrder", ORDERS, members, total, query=query, paging_=page, filters=ORDER_FILTERS

@@ -51,6 +51,7 @@ class Simulator:
         self._tick_lock = threading.Lock()
         self._arrived, self._changed, self._ticked = 0, 0, self._start
         self.wsgi = Application(self)
+        self.ties: random.Random | None = None  # set: ties served in a new order per request
 
     # ------------------------------------------------------------ access
     @property
@@ -181,6 +182,11 @@ class Simulator:
         state = self.orgs[org]
         records = bulk.generate_orders(self, state, n, self._at(created_at))
         return [render_order(state.names, r, None, True) for r in records]
+
+    def delete_order(self, order_id: str) -> None:
+        """Delete an order upstream (raises ``KeyError`` for an unknown or deleted id)."""
+        state, record = self._order(order_id)
+        state.delete_order(record)
 
     def cancel_order(self, order_id: str, at: dt.datetime | None = None) -> dict[str, Any]:
         """Cancel an order (``cancelledAt`` = ``at`` or now) and return it."""

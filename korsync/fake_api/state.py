@@ -58,6 +58,7 @@ class OrgState:
         self.extra_orders: dict[int, OrderRecord] = {}
         self.extra_reservations: dict[int, ReservationRecord] = {}
         self.released: set[int] = set()
+        self.deleted_orders: set[int] = set()
         self._stamp = (0, 0)
         self.orders = Merged(timeline.count, timeline.created, timeline.first_at_or_after, [])
         self.reservations = Merged(
@@ -87,13 +88,17 @@ class OrgState:
             return self.generator.order(index)
         return self.extra_orders[index]
 
+    def order_created(self, index: int) -> int:
+        """The Unix second order ``index`` was created in."""
+        return self.order(index).created
+
     def patch(self, index: int) -> OrderPatch | None:
         """What changed on order ``index`` since creation."""
         return self.patches.get(index)
 
     def order_count(self) -> int:
-        """Number of orders now."""
-        return self.generator.order_count + len(self.extra_orders)
+        """Number of orders now (those deleted upstream are gone)."""
+        return self.generator.order_count + len(self.extra_orders) - len(self.deleted_orders)
 
     def _decode(self, value: str, kind: Kind) -> int | None:
         decoded = self.codec.decode(value)
@@ -105,6 +110,8 @@ class OrgState:
         """The order whose id is ``order_id`` in this organization, if any."""
         index = self._decode(order_id, Kind.ORDER)
         if index is None or not (index < self.generator.order_count or index in self.extra_orders):
+            return None
+        if index in self.deleted_orders:
             return None
         record = self.order(index)
         return record if self.names.order_id(record) == order_id else None
@@ -193,6 +200,17 @@ class OrgState:
             patch = self._patch_for(record.index)
             if patch.status is None and record.cancelled_at is None:
                 patch.status, patch.cancelled_at = "cancelled", at
+
+    def delete_order(self, record: OrderRecord) -> None:
+        """Delete ``record`` upstream: gone from the collection, its count and its endpoint."""
+        with self.lock:
+            if record.index in self.deleted_orders:
+                return
+            self.deleted_orders.add(record.index)
+            if record.index < self.generator.order_count:
+                bisect.insort(self.orders.removed, record.index)
+            else:
+                self.orders.extras.remove((record.created, record.index))
 
     def set_ticket(self, record: OrderRecord, flat: int, changes: dict[str, Any]) -> None:
         """Overwrite changeable fields (voucher, beneficiary, beneficiaryAmendable, status)."""

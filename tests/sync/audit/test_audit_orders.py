@@ -1,11 +1,12 @@
 """The orders audit against the simulator, on SQLite and PostgreSQL: a clean mirror costs one
 request per month, and each divergence (late commits far behind the watermark, orders gone
-upstream, orders marked deleted that come back) is healed to the simulator's ground truth,
-with its evidence in ``audit_windows``."""
+upstream, orders marked deleted that come back, ties served in a new order on each request)
+is healed to the simulator's ground truth, with its evidence in ``audit_windows``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 
 from sqlalchemy import Engine, func, select, update
@@ -128,3 +129,40 @@ def test_an_order_marked_deleted_that_comes_back_is_live_again(
     with Session(engine) as session:
         marked = session.scalar(select(func.count()).where(Order.deleted_at.is_not(None)))
     assert marked == 0
+
+
+def test_orders_deleted_upstream_are_marked_deleted(
+    engine: Engine, sim: Simulator, client: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """Two old orders deleted upstream after the sync: the audit marks exactly those, the
+    mirror's live orders equal the ground truth, and each window says what it marked."""
+    sync_orders(client, sessions, OPTIONS)
+    truth = list(sim.orders_truth())
+    gone = {truth[5]["id"], truth[90]["id"]}
+    for order_id in gone:
+        sim.delete_order(order_id)
+    outcome = audit_orders(client, sessions, OPTIONS)
+    assert outcome.clean and len(outcome.healed) == 2
+    assert _live_ids(engine) == _truth_ids(sim)
+    with Session(engine) as session:
+        marked = session.scalars(select(Order.id).where(Order.deleted_at.is_not(None))).all()
+    assert {str(m) for m in marked} == gone
+    healed = [r for r in _evidence(engine) if r.status == "healed"]
+    assert [(r.marked_deleted, r.mirror_count - r.api_count) for r in healed] == [(1, 1)] * 2
+
+
+def test_late_ties_served_in_a_new_order_each_request_are_all_inserted(
+    engine: Engine, sim: Simulator, client: ApiClient, sessions: sessionmaker[Session]
+) -> None:
+    """120 orders committed late into one old second, while the API serves ties in a new order
+    on every request: the re-walk of their hour is repeated until all were read; the mirror
+    equals the ground truth and nothing is marked deleted."""
+    sync_orders(client, sessions, OPTIONS)
+    old = min(dt.datetime.fromisoformat(o["createdAt"]) for o in sim.orders_truth())
+    sim.add_orders(120, created_at=old + dt.timedelta(days=20))
+    sim.ties = random.Random(11)
+    outcome = audit_orders(client, sessions, OPTIONS)
+    assert outcome.clean
+    assert_orders_mirrored(engine, sim)
+    (healed,) = [r for r in _evidence(engine) if r.status == "healed"]
+    assert (healed.inserted, healed.marked_deleted) == (120, 0)
