@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     documents_interval: float = Field(default=900.0, gt=0)
     reservations_interval: float = Field(default=900.0, gt=0)
     catalogue_interval: float = Field(default=86400.0, gt=0)
+    audit_interval: float = Field(default=86400.0, gt=0, le=366 * 86400)  # at least yearly
     stale_factor: float = Field(default=3.0, ge=1)
     retry_after: float = Field(default=60.0, gt=0)
     db_retry_max: float = Field(default=60.0, gt=0)

@@ -9,7 +9,8 @@ only reads; it never shows settings, so no secret can reach its output. Endpoint
 last finished run skipped (a catalogue listing answering 404 or 403) are listed per stream;
 they do not make the report unhealthy, as an account on one catalogue model always has some.
 When the API was found to take ``createdAt`` filters in another format than the full one (only
-dates, say), the report says so.
+dates, say), the report says so. It also says when the last clean audit finished and through
+when it verified the orders, and names each window the last audit left differing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from korsync.api.filters import DEFAULT, TimeFormat
 from korsync.config import Settings
 from korsync.models import Base, SyncRun, SyncState
 from korsync.sync import filter_format
+from korsync.sync.audit.evidence import AuditState
+from korsync.sync.audit.evidence import read_state as read_audits
 from korsync.sync.streams import intervals
 
 BOOKKEEPING = {"sync_state", "sync_runs", "rejected_records", "audit_windows"}
@@ -71,6 +74,7 @@ class StatusReport:
     rejected: int
     filter_format: TimeFormat | None = None  # the createdAt filter format probed, if any
     partial: int = 0  # open rejected_records of kind 'partial': stored without some part
+    audits: AuditState = dataclasses.field(default_factory=AuditState)
 
     @property
     def failing(self) -> list[str]:
@@ -101,7 +105,19 @@ class StatusReport:
             "never_synced": self.never_synced,
             "failing": self.failing,
             "stale": self.stale,
+            "audit": {
+                "last_clean_at": _iso(self.audits.last_clean_at),
+                "verified_through": _iso(self.audits.verified_through),
+                "differing": [
+                    {"collection": name, "start": _iso(w.start), "end": _iso(w.end)}
+                    for name, w in self.audits.differing
+                ],
+            },
         }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +159,7 @@ def collect(
             if name not in BOOKKEEPING
         }
         probed = filter_format.remembered(session)
+        audits = read_audits(session)
         rejects = Base.metadata.tables["rejected_records"]
         # Those still missing (or partial): a resolved reject was stored (whole) since.
         open_by_kind: dict[str, int] = dict(
@@ -156,7 +173,7 @@ def collect(
     rejected = sum(n for kind, n in open_by_kind.items() if kind != "partial")
     probed_format = probed[0] if probed else None
     return StatusReport(
-        ordered, counts, rejected, probed_format, partial=open_by_kind.get("partial", 0)
+        ordered, counts, rejected, probed_format, open_by_kind.get("partial", 0), audits
     )
 
 
@@ -238,7 +255,20 @@ def render(report: StatusReport) -> str:
         shown = "stored without a part: rejected_records where kind = 'partial'"
         lines.append(f"partial records: {report.partial} ({shown})")
     lines += _filter_lines(report.filter_format)
+    lines += _audit_lines(report.audits)
     return "\n".join(lines)
+
+
+def _audit_lines(audits: AuditState) -> list[str]:
+    """The last clean audit (if any audit ran) and each window the last one left differing."""
+    lines = []
+    if audits.last_clean_at is not None:
+        through = _when(audits.verified_through)
+        lines.append(f"audit: last clean {_when(audits.last_clean_at)}, verified through {through}")
+    lines += [
+        f"audit: {name} {window} still differs from the API" for name, window in audits.differing
+    ]
+    return lines
 
 
 def _filter_lines(found: TimeFormat | None) -> list[str]:

@@ -125,3 +125,32 @@ def test_retry_after_is_read_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None
     """A fraction of a second is a valid value (tests and impatient operators)."""
     monkeypatch.setenv("KORSYNC_RETRY_AFTER", "0.5")
     assert load_settings().retry_after == 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", "greater than 0"),
+        ("-1", "greater than 0"),
+        ("daily", "valid number"),
+        ("", "valid"),
+        ("1e300", "less than or equal to 31622400"),
+        ("nan", "less than or equal"),
+    ],
+)
+def test_audit_interval_must_be_seconds_within_a_year(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """``KORSYNC_AUDIT_INTERVAL`` names itself when it is not a positive number of seconds of
+    at most a leap year (a larger one would overflow the scheduler's clock arithmetic)."""
+    monkeypatch.setenv("KORSYNC_AUDIT_INTERVAL", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_AUDIT_INTERVAL: .*{expected}"):
+        load_settings()
+
+
+def test_audit_interval_defaults_to_daily(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset, the daemon audits once a day; a value is read in seconds."""
+    monkeypatch.delenv("KORSYNC_AUDIT_INTERVAL", raising=False)
+    assert load_settings().audit_interval == 86400
+    monkeypatch.setenv("KORSYNC_AUDIT_INTERVAL", "3600")
+    assert load_settings().audit_interval == 3600

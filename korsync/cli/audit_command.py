@@ -31,7 +31,7 @@ EXIT_DIFFERS = 5
 @click.option(
     "--until",
     type=MOMENT,
-    help="createdAt to stop before (default: the orders watermark, or now before any sync).",
+    help="createdAt to stop before (default: the orders watermark; nothing before a sync).",
 )
 @click.pass_context
 def audit(ctx: click.Context, since: dt.datetime | None, until: dt.datetime | None) -> None:
@@ -67,7 +67,10 @@ def audit(ctx: click.Context, since: dt.datetime | None, until: dt.datetime | No
 def report(outcome: AuditOutcome) -> None:
     """One line for the audit, one per window healed, one on stderr per window still differing."""
     if outcome.since is None:
-        click.echo("audit: no orders in the API or the mirror: nothing to audit")
+        click.echo(
+            "audit: nothing to audit: no orders yet, or the orders stream has not synced"
+            " (run 'korsync sync', or give --until)"
+        )
         return
     for window in outcome.healed:
         click.echo(f"audit: orders {window}: healed")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from korsync.api.client import ApiClient
 from korsync.daemon import systemd
@@ -30,6 +31,8 @@ from korsync.daemon.transport import ShuttingDown
 from korsync.db.engine import make_session_factory
 from korsync.db.errors import describe
 from korsync.status import read_stream
+from korsync.sync.audit.evidence import STREAM as AUDIT
+from korsync.sync.audit.evidence import read_state
 from korsync.sync.runner import RunTotals
 from korsync.sync.streams import STREAMS, SyncOptions, run_streams
 
@@ -130,6 +133,8 @@ class JobRunner:
                 systemd.status(self._status_line())
         try:
             recorded = read_stream(self.engine, name)
+            if name == AUDIT:
+                record_audit(self.engine, self.metrics)
         except DBAPIError:
             return  # already reported by the run; the lag waits for the next one
         self.metrics.set_as_of(name, recorded.watermark or recorded.last_success_at)
@@ -185,3 +190,10 @@ class JobRunner:
         if wait:
             for runtime in (self._runtime, *self._retired):
                 runtime.client.close()
+
+
+def record_audit(engine: Engine, metrics: Metrics) -> None:
+    """Set the audit gauges from what the audits recorded (after a run, and at start-up)."""
+    with Session(engine) as session:
+        audits = read_state(session)
+    metrics.record_audit(audits.last_clean_at, len(audits.differing))

@@ -5,9 +5,10 @@ rejected items, items stored without a part that could not be mapped, runs by st
 (``succeeded``, ``failed``, ``interrupted``, ``skipped`` when another daemon held the stream's
 lock or its last run was still busy), failed runs, and whether it is running now. For the
 process: HTTP requests by status code (``error`` for a network failure) and the attempts that
-failed in a way the API client retries (408, 429, 5xx, network errors), and
-``korsync_build_info`` (korsync's and Python's versions, value 1). The daemon seeds each
-scheduled stream's last success, lag and staleness threshold from the database at start-up
+failed in a way the API client retries (408, 429, 5xx, network errors), the windows the last
+audit left differing and when the last clean audit finished, and ``korsync_build_info``
+(korsync's and Python's versions, value 1). The daemon seeds each scheduled stream's last
+success, lag and staleness threshold, and the audit's gauges, from the database at start-up
 (``restore``), so a restart leaves no gap until the stream's next run (a day for the catalogue).
 The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the address
 the settings name (loopback by default) and returns the function that stops the server.
@@ -111,6 +112,16 @@ class Metrics:
             stream,
             registry=registry,
         )
+        self.audit_mismatched = Gauge(
+            "korsync_audit_windows_mismatched",
+            "createdAt windows the last audit left differing from the API after healing them",
+            registry=registry,
+        )
+        self.audit_last_clean = Gauge(
+            "korsync_audit_last_clean_timestamp_seconds",
+            "When the last audit with every window matching the API finished (Unix time)",
+            registry=registry,
+        )
         Gauge(
             "korsync_build_info",
             "korsync's version and the Python running it (value 1)",
@@ -172,6 +183,11 @@ class Metrics:
         if last_success_at is not None:
             self.last_success.labels(stream).set(last_success_at.timestamp())
         self.set_as_of(stream, as_of)
+
+    def record_audit(self, last_clean_at: dt.datetime | None, mismatched: int) -> None:
+        """What the audits recorded: the last clean one, and windows still differing."""
+        self.audit_mismatched.set(mismatched)
+        self.audit_last_clean.set(last_clean_at.timestamp() if last_clean_at else math.nan)
 
     def observe_response(self, code: str, retryable: bool) -> None:
         """Count one API request and whether the client will retry it."""

@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from korsync.api.client import ApiClient
 from korsync.config import Settings, SettingsError
 from korsync.daemon import systemd
-from korsync.daemon.jobs import JobRunner
+from korsync.daemon.jobs import JobRunner, record_audit
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, retry_delay, trigger
@@ -46,6 +46,7 @@ from korsync.db.errors import describe
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.logs import configure_logging_for
 from korsync.status import read_stream, stale_thresholds
+from korsync.sync.audit.evidence import STREAM as AUDIT
 from korsync.sync.runner import close_abandoned_runs
 from korsync.sync.streams import STREAMS, SyncOptions, intervals
 
@@ -170,6 +171,8 @@ class Daemon:
             self.metrics.restore(
                 name, recorded.last_success_at, recorded.watermark or recorded.last_success_at
             )
+            if name == AUDIT:
+                record_audit(self.engine, self.metrics)
         self._export_thresholds(self.settings)
         return last
 

@@ -1,6 +1,7 @@
 """The streams korsync knows, each declared once, and running a chosen set in dependency order.
 
-A stream's declaration names how one pass runs and the setting that spaces the daemon's runs;
+A stream's declaration names how one pass runs and the setting that spaces the daemon's runs
+(the audit is one, run by the daemon and ``korsync audit``, not by a plain ``korsync sync``);
 the CLI's choices, the daemon's jobs, its locks and metrics labels, and ``status``'s staleness
 all read ``STREAMS``. ``run_streams`` runs each stream on its own; one failing does not stop the
 others, and the result says which failed and why. The catalogue goes first so that orders find
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.config import Settings
 from korsync.db.errors import describe
+from korsync.sync.audit import audit_orders
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
@@ -41,10 +43,12 @@ StreamFn = Callable[[ApiClient, sessionmaker[Session], SyncOptions], StreamRun]
 
 @dataclasses.dataclass(frozen=True)
 class Stream:
-    """One stream: a pass of it, and the setting holding the seconds between the daemon's runs."""
+    """One stream: a pass of it, the setting holding the seconds between the daemon's runs,
+    and whether ``korsync sync`` without ``--stream`` runs it (the audit has its own command)."""
 
     run: StreamFn
     interval_setting: str
+    in_sync: bool = True
 
 
 STREAMS: dict[str, Stream] = {
@@ -55,6 +59,9 @@ STREAMS: dict[str, Stream] = {
         lambda c, s, o: sync_documents(c, s, o.documents_per_run), "documents_interval"
     ),
     "reservations": Stream(lambda c, s, o: sync_reservations(c, s), "reservations_interval"),
+    "audit": Stream(
+        lambda c, s, o: audit_orders(c, s, o.orders).run, "audit_interval", in_sync=False
+    ),
 }
 
 
@@ -87,14 +94,15 @@ def run_streams(
     options: SyncOptions,
     names: Sequence[str] = (),
 ) -> list[StreamOutcome]:
-    """Run the named streams (default: all) once each, in ``STREAMS`` order. A stream's failure
-    is its outcome's; a database out of reach (``OperationalError``) is raised, for all."""
+    """Run the named streams (default: those ``in_sync``) once each, in ``STREAMS`` order. A
+    stream's failure is its outcome's; a database out of reach (``OperationalError``) is
+    raised, for all."""
     unknown = set(names) - set(STREAMS)
     if unknown:
         raise ValueError(f"unknown stream(s): {', '.join(sorted(unknown))}")
     outcomes = []
     for name, stream in STREAMS.items():
-        if names and name not in names:
+        if (names and name not in names) or (not names and not stream.in_sync):
             continue
         try:
             outcomes.append(StreamOutcome(name, stream.run(client, sessions, options)))

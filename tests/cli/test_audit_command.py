@@ -87,7 +87,7 @@ def test_an_answer_without_a_count_exits_1_in_one_line(
     upstream.serve(ORDERS, filtering(sample_orders(2), total=lambda n: None))
     monkeypatch.setattr(audit_command, "build_client", lambda settings: upstream.client())
     env = {"KORSYNC_DATABASE_URL": database_url, "KORSYNC_API_TOKEN": "scripted-token-0123456789"}
-    result = CliRunner().invoke(main, ["audit"], env=env)
+    result = CliRunner().invoke(main, ["audit", "--until", "0m"], env=env)
     assert result.exit_code == 1
     (line,) = result.output.splitlines()
     assert line.startswith("korsync: audit failed: AuditError: orders [") and "totalItems" in line
@@ -121,3 +121,13 @@ def test_options_it_cannot_take_exit_2(database_url: str, args: list[str], said:
     env: dict[str, Any] = {"KORSYNC_DATABASE_URL": database_url, "KORSYNC_API_TOKEN": "t" * 20}
     result = CliRunner().invoke(main, ["audit", *args], env=env)
     assert result.exit_code == 2 and said in result.output
+
+
+def test_before_any_sync_there_is_nothing_to_audit(database_url: str) -> None:
+    """Without a watermark (and no --until) the audit does not re-walk the whole history hour
+    by hour: it says there is nothing to audit yet, and exits 0."""
+    sim = _sim()
+    with serve(sim) as url:
+        result = CliRunner().invoke(main, ["audit"], env=_env(database_url, url, sim))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("audit: nothing to audit: no orders yet, or the orders")

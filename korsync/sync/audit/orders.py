@@ -82,7 +82,8 @@ def audit_orders(
     until: dt.datetime | None = None,
 ) -> AuditOutcome:
     """Audit ``[since, until)`` (default: the first order, API's or mirror's, to the orders
-    watermark, or now before any) and heal it; raises ``StreamBusy`` when the orders stream or
+    watermark; nothing before the orders stream has a watermark, unless ``until`` is given)
+    and heal it; raises ``StreamBusy`` when the orders stream or
     another audit is running. The run is recorded in ``sync_runs`` (stream ``audit``)."""
     with contextlib.ExitStack() as held:
         if not held.enter_context(stream_lock(sessions.kw["bind"], "orders")):
@@ -124,7 +125,10 @@ class OrdersAudit:
         """Count (and heal) every month of the range, the finer windows where one differs."""
         outcome = AuditOutcome(self.run)
         with self.sessions() as session:
-            until = until or state.watermark(session, "orders") or utcnow()
+            until = until or state.watermark(session, "orders")
+            if until is None:  # never synced: the audit would re-walk everything, hour by hour
+                log.warning("audit: the orders stream has not synced yet; nothing to audit")
+                return outcome
             since = since or self._first_created(session)
         if since is None:  # no order anywhere: nothing to prove
             return outcome
