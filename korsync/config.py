@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     reservations_interval: float = Field(default=900.0, gt=0)
     catalogue_interval: float = Field(default=86400.0, gt=0)
     audit_interval: float = Field(default=86400.0, gt=0, le=366 * 86400)  # at least yearly
+    audit_sample_percent: float = Field(default=1.0, ge=0, le=100)  # of days re-read per audit
     stale_factor: float = Field(default=3.0, ge=1)
     retry_after: float = Field(default=60.0, gt=0)
     db_retry_max: float = Field(default=60.0, gt=0)

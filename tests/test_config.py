@@ -154,3 +154,30 @@ def test_audit_interval_defaults_to_daily(monkeypatch: pytest.MonkeyPatch) -> No
     assert load_settings().audit_interval == 86400
     monkeypatch.setenv("KORSYNC_AUDIT_INTERVAL", "3600")
     assert load_settings().audit_interval == 3600
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-1", "greater than or equal to 0"),
+        ("101", "less than or equal to 100"),
+        ("1e300", "less than or equal to 100"),
+        ("lots", "valid number"),
+        ("", "valid"),
+    ],
+)
+def test_audit_sample_percent_is_a_share_of_days(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """``KORSYNC_AUDIT_SAMPLE_PERCENT`` (days re-read per audit) is 0 to 100, or names itself."""
+    monkeypatch.setenv("KORSYNC_AUDIT_SAMPLE_PERCENT", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_AUDIT_SAMPLE_PERCENT: .*{expected}"):
+        load_settings()
+
+
+def test_audit_sample_percent_defaults_to_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset, 1 % of the days is re-read per audit; 0 turns the sample off."""
+    monkeypatch.delenv("KORSYNC_AUDIT_SAMPLE_PERCENT", raising=False)
+    assert load_settings().audit_sample_percent == 1
+    monkeypatch.setenv("KORSYNC_AUDIT_SAMPLE_PERCENT", "0")
+    assert load_settings().audit_sample_percent == 0

@@ -64,7 +64,11 @@ def sync_options(settings: Settings) -> SyncOptions:
         reconcile_days=settings.reconcile_days,
         pii=PiiPolicy(settings.pii, key=_secret(settings.pii_key).encode()),
     )
-    return SyncOptions(orders=orders, documents_per_run=settings.documents_per_run)
+    return SyncOptions(
+        orders=orders,
+        documents_per_run=settings.documents_per_run,
+        audit_sample_percent=settings.audit_sample_percent,
+    )
 
 
 def backfill_share(settings: Settings, processes: int) -> ClientOptions:

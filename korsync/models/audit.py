@@ -38,7 +38,9 @@ class AuditWindow(Base):
     mirror_count: Mapped[int]
     status: Mapped[str] = mapped_column(
         comment="match: counts equal; split: differed, counted again in finer windows; healed: "
-        "re-walked and then equal; differs: re-walked and still not equal"
+        "re-walked and then equal; differs: re-walked and still not equal; sampled: a day "
+        "re-read for content, nothing changed; changed: re-read, and orders were updated, "
+        "inserted or marked deleted"
     )
     checked_at: Mapped[dt.datetime]
     healed_at: Mapped[dt.datetime | None]

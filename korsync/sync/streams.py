@@ -36,6 +36,7 @@ class SyncOptions:
 
     orders: OrdersOptions = dataclasses.field(default_factory=OrdersOptions)
     documents_per_run: int = 200
+    audit_sample_percent: float = 1.0
 
 
 StreamFn = Callable[[ApiClient, sessionmaker[Session], SyncOptions], StreamRun]
@@ -60,7 +61,9 @@ STREAMS: dict[str, Stream] = {
     ),
     "reservations": Stream(lambda c, s, o: sync_reservations(c, s), "reservations_interval"),
     "audit": Stream(
-        lambda c, s, o: audit_orders(c, s, o.orders).run, "audit_interval", in_sync=False
+        lambda c, s, o: audit_orders(c, s, o.orders, sample_percent=o.audit_sample_percent).run,
+        "audit_interval",
+        in_sync=False,
     ),
 }
 

@@ -72,7 +72,7 @@ def upgrade() -> None:
             "status",
             sa.String(),
             nullable=False,
-            comment="match: counts equal; split: differed, counted again in finer windows; healed: re-walked and then equal; differs: re-walked and still not equal",
+            comment="match: counts equal; split: differed, counted again in finer windows; healed: re-walked and then equal; differs: re-walked and still not equal; sampled: a day re-read for content, nothing changed; changed: re-read, and orders were updated, inserted or marked deleted",
         ),
         sa.Column(
             "checked_at",

@@ -8,9 +8,9 @@ order marked deleted that is returned again is live again). Only a re-walk known
 marks the window's live orders it did not return ``deleted_at``: as many distinct orders read
 as ``totalItems`` says, across further walks while they find orders the earlier ones did not
 (ties within a second served in another order on each request). An order written since the
-re-walk began (by another stream) is never marked. The audit holds the ``orders`` stream's
-lock as well as its own, so an incremental sync never writes orders into a window while it is
-being proven.
+re-walk began (by another stream) is never marked. Then a rotating sample of days is re-read
+for content (``sample``). The audit holds the ``orders`` stream's lock as well as its own, so
+an incremental sync never writes orders into a window while it is being proven.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from korsync.db.locks import stream_lock
 from korsync.db.upsert import MAX_PARAMS
 from korsync.models import Order
 from korsync.sync import filter_format, state
-from korsync.sync.audit import evidence
+from korsync.sync.audit import evidence, sample
 from korsync.sync.audit.evidence import DIFFERS, HEALED, MATCH, SPLIT, Counts, Healing
 from korsync.sync.audit.windows import Window, bounds, months, query, split
 from korsync.sync.mapping import utcnow
@@ -68,6 +68,8 @@ class AuditOutcome:
     counted: int = 0
     healed: list[Window] = dataclasses.field(default_factory=list)
     differing: list[Window] = dataclasses.field(default_factory=list)
+    sampled: int = 0  # days whose content was re-read
+    changed: list[Window] = dataclasses.field(default_factory=list)  # ... and found changed
 
     @property
     def clean(self) -> bool:
@@ -80,11 +82,13 @@ def audit_orders(
     options: OrdersOptions,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    sample_percent: float = 0.0,
 ) -> AuditOutcome:
     """Audit ``[since, until)`` (default: the first order, API's or mirror's, to the orders
     watermark; nothing before the orders stream has a watermark, unless ``until`` is given)
-    and heal it; raises ``StreamBusy`` when the orders stream or
-    another audit is running. The run is recorded in ``sync_runs`` (stream ``audit``)."""
+    and heal it, then re-read ``sample_percent`` of its days (``sample``); raises
+    ``StreamBusy`` when the orders stream or another audit is running. The run is recorded in
+    ``sync_runs`` (stream ``audit``)."""
     with contextlib.ExitStack() as held:
         if not held.enter_context(stream_lock(sessions.kw["bind"], "orders")):
             raise StreamBusy("audit: another korsync process is running the orders stream")
@@ -92,7 +96,7 @@ def audit_orders(
         reader = held.enter_context(ThreadPoolExecutor(1, thread_name_prefix="fetch"))
 
         def walk(time_format: TimeFormat) -> AuditOutcome:
-            audit = OrdersAudit(client, sessions, run, options, time_format, reader)
+            audit = OrdersAudit(client, sessions, run, options, time_format, reader, sample_percent)
             return audit.check_range(since, until)
 
         outcome = filter_format.walk_with_format(client, sessions, walk)
@@ -107,6 +111,8 @@ def _details(outcome: AuditOutcome) -> dict[str, Any]:
         "windows": outcome.counted,
         "healed": [str(w) for w in outcome.healed[:20]],
         "differing": [str(w) for w in outcome.differing[:20]],
+        "sampled_days": outcome.sampled,
+        "changed": [str(w) for w in outcome.changed[:20]],
     }
 
 
@@ -120,6 +126,7 @@ class OrdersAudit:
     options: OrdersOptions
     time_format: TimeFormat
     reader: ThreadPoolExecutor
+    sample_percent: float = 0.0
 
     def check_range(self, since: dt.datetime | None, until: dt.datetime | None) -> AuditOutcome:
         """Count (and heal) every month of the range, the finer windows where one differs."""
@@ -135,7 +142,48 @@ class OrdersAudit:
         outcome.since, outcome.until = bounds(since, until, self.time_format)
         for window in months(outcome.since, outcome.until):
             self.check(window, outcome)
+        self.sample_content(outcome)
         return outcome
+
+    def sample_content(self, outcome: AuditOutcome) -> None:
+        """Re-read this audit's rotating sample of days (and the neighbours of a day where the
+        re-read changed something), recording each; the sample's end is remembered."""
+        assert outcome.since is not None and outcome.until is not None
+        days = sample.days_of(outcome.since, outcome.until)
+        with self.sessions() as session:
+            saved = state.load(session, evidence.STREAM, sample.SCOPE)
+        after = saved.watermark if saved else None
+        chosen = sample.sample(days, self.sample_percent, after)
+        done: set[Window] = set()
+        for day in chosen:
+            if self._resample(day, outcome, done):
+                for near in sample.neighbours(days, day):
+                    self._resample(near, outcome, done)
+        if chosen:
+            with self.sessions.begin() as session:
+                state.save(session, evidence.STREAM, sample.SCOPE, watermark=chosen[-1].start)
+
+    def _resample(self, day: Window, outcome: AuditOutcome, done: set[Window]) -> bool:
+        """Re-read ``day`` unless done already; whether the re-read changed the mirror."""
+        if day in done:
+            return False
+        done.add(day)
+        before = (self.run.totals.rows.updated, self._live(day))
+        healing = self.heal(day)
+        changed = self.run.totals.rows.updated > before[0] or healing.inserted > 0
+        changed = changed or healing.marked_deleted > 0
+        status = sample.CHANGED if changed else sample.SAMPLED
+        first = Counts(healing.after.api, before[1])
+        evidence.record(self.sessions, self._run_id, COLLECTION, day, first, status, healing)
+        outcome.sampled += 1
+        if changed:
+            outcome.changed.append(day)
+            log.info("audit: orders %s: re-read found changed orders", day)
+        return changed
+
+    def _live(self, window: Window) -> int:
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(Order).where(*_in(window))) or 0
 
     def _first_created(self, session: Session) -> dt.datetime | None:
         """The earliest ``createdAt`` of the API's orders and the mirror's live ones."""
