@@ -266,7 +266,9 @@ def _audit_lines(audits: AuditState) -> list[str]:
         through = _when(audits.verified_through)
         lines.append(f"audit: last clean {_when(audits.last_clean_at)}, verified through {through}")
     lines += [
-        f"audit: {name} {window} still differs from the API" for name, window in audits.differing
+        f"audit: {name}{'' if window.granularity == 'all' else f' {window}'} still differs from"
+        " the API"
+        for name, window in audits.differing
     ]
     return lines
 

@@ -40,10 +40,11 @@ def audit(ctx: click.Context, since: dt.datetime | None, until: dt.datetime | No
     Months first, split into days and hours only where the counts differ; a window still
     differing at its finest is re-walked whole (missing orders inserted, orders the API no
     longer returns marked deleted_at) and counted again. Then KORSYNC_AUDIT_SAMPLE_PERCENT of
-    the days (rotating) are re-read whole for changed content. Every window is kept in
-    audit_windows. Exit status: 0 every window matches (after healing); 5 a window still
-    differs (each named on stderr); 1 the audit failed or the orders stream is running
-    elsewhere; 2 the settings are unusable.
+    the days (rotating) are re-read whole for changed content, and each catalogue collection is
+    counted against its live rows (a difference is healed by one catalogue refresh). Every
+    window and collection is kept in audit_windows. Exit status: 0 every window matches (after
+    healing); 5 a window still differs (each named on stderr); 1 the audit failed or the
+    orders stream is running elsewhere; 2 the settings are unusable.
     """
     settings = settings_of(ctx)
     if since is not None and until is not None and until <= since:
@@ -80,6 +81,8 @@ def report(outcome: AuditOutcome) -> None:
         click.echo(f"audit: orders {window}: healed")
     for window in outcome.differing:
         click.echo(f"audit: orders {window}: still differs after a re-walk", err=True)
+    for collection in outcome.catalogue_differing:
+        click.echo(f"audit: {collection}: still differs after a catalogue refresh", err=True)
     until = outcome.until.isoformat() if outcome.until else "-"
     click.echo(
         f"audit: orders {outcome.since.isoformat()} to {until}:"

@@ -18,6 +18,11 @@ from korsync.sync.mapping import utcnow
 
 STREAM = "audit"  # its runs in sync_runs, its lock, its job, its metrics label
 MATCH, SPLIT, HEALED, DIFFERS = "match", "split", "healed", "differs"
+MAX_COUNT = 2**31 - 1  # audit_windows counts are 32-bit integers, like every count column
+
+
+class AuditError(Exception):
+    """The API's answer cannot be audited (a count without a usable ``totalItems``)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,7 +36,17 @@ from korsync.db.upsert import MAX_PARAMS
 from korsync.models import Order
 from korsync.sync import filter_format, state
 from korsync.sync.audit import evidence, sample
-from korsync.sync.audit.evidence import DIFFERS, HEALED, MATCH, SPLIT, Counts, Healing
+from korsync.sync.audit.catalogue import Collection, check_catalogue
+from korsync.sync.audit.evidence import (
+    DIFFERS,
+    HEALED,
+    MATCH,
+    MAX_COUNT,
+    SPLIT,
+    AuditError,
+    Counts,
+    Healing,
+)
 from korsync.sync.audit.windows import Window, bounds, months, query, split
 from korsync.sync.mapping import utcnow
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time, commit_orders
@@ -46,16 +56,11 @@ from korsync.sync.values import timestamp
 
 log = logging.getLogger("korsync.sync")
 COLLECTION = "orders"
-MAX_COUNT = 2**31 - 1  # audit_windows counts are 32-bit integers, like every count column
 # Walks of one window at most: each walk that reads orders the earlier ones did not (ties
 # served in another order on each request) is followed by another, until as many were read as
 # the window holds.
 WALKS = 10
 IDLE_WALKS = 2  # walks in a row that read nothing new: more would not either
-
-
-class AuditError(Exception):
-    """The API's answer cannot be audited (a count without ``totalItems``)."""
 
 
 @dataclasses.dataclass
@@ -68,12 +73,18 @@ class AuditOutcome:
     counted: int = 0
     healed: list[Window] = dataclasses.field(default_factory=list)
     differing: list[Window] = dataclasses.field(default_factory=list)
+    catalogue_differing: list[Collection] = dataclasses.field(default_factory=list)
     sampled: int = 0  # days whose content was re-read
     changed: list[Window] = dataclasses.field(default_factory=list)  # ... and found changed
 
     @property
     def clean(self) -> bool:
-        return not self.differing
+        return not self.differing and not self.catalogue_differing
+
+    @property
+    def run_id(self) -> uuid.UUID:
+        assert self.run.run_id is not None  # set when the run opened
+        return self.run.run_id
 
 
 def audit_orders(
@@ -100,6 +111,7 @@ def audit_orders(
             return audit.check_range(since, until)
 
         outcome = filter_format.walk_with_format(client, sessions, walk)
+        outcome.catalogue_differing = check_catalogue(client, sessions, outcome.run_id)
         run.details = _details(outcome)
     return outcome
 
@@ -110,7 +122,8 @@ def _details(outcome: AuditOutcome) -> dict[str, Any]:
         "until": api_time(outcome.until) if outcome.until else None,
         "windows": outcome.counted,
         "healed": [str(w) for w in outcome.healed[:20]],
-        "differing": [str(w) for w in outcome.differing[:20]],
+        "differing": [str(w) for w in outcome.differing[:20]]
+        + [str(c) for c in outcome.catalogue_differing],
         "sampled_days": outcome.sampled,
         "changed": [str(w) for w in outcome.changed[:20]],
     }
