@@ -18,7 +18,7 @@ from korsync.models import AuditWindow, Order, SyncRun
 from korsync.sync.audit import audit_orders
 from korsync.sync.audit.windows import months
 from korsync.sync.orders import OrdersOptions, sync_orders
-from tests.support.sync import CountingTransport, assert_orders_mirrored
+from tests.support.sync import CountingTransport, assert_orders_mirrored, make_client, make_sim
 
 OPTIONS = OrdersOptions()
 
@@ -166,3 +166,21 @@ def test_late_ties_served_in_a_new_order_each_request_are_all_inserted(
     assert_orders_mirrored(engine, sim)
     (healed,) = [r for r in _evidence(engine) if r.status == "healed"]
     assert (healed.inserted, healed.marked_deleted) == (120, 0)
+
+
+def test_with_date_only_filters_windows_are_whole_days(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """An API whose createdAt filters take only dates: the audit counts whole days (the range
+    cut at midnights), heals a late commit at day granularity, and ends exact."""
+    sim = make_sim(created_filters="date")
+    with make_client(sim) as client:
+        sync_orders(client, sessions, OPTIONS)
+        old = min(dt.datetime.fromisoformat(o["createdAt"]) for o in sim.orders_truth())
+        sim.add_orders(2, created_at=old + dt.timedelta(days=30, hours=5))
+        outcome = audit_orders(client, sessions, OPTIONS)
+    assert outcome.clean and len(outcome.healed) == 1
+    assert_orders_mirrored(engine, sim)
+    rows = _evidence(engine)
+    assert {r.granularity for r in rows if r.status == "healed"} == {"day"}
+    assert all(r.window_start.time() == dt.time() for r in rows)
