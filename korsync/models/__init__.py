@@ -9,7 +9,7 @@ from korsync.models.booking import (
     Reservation,
     ReservationItem,
 )
-from korsync.models.bookkeeping import RejectedRecord, SyncRun, SyncState
+from korsync.models.bookkeeping import RejectedRecord, ReportingTimezone, SyncRun, SyncState
 from korsync.models.catalogue import (
     Catalog,
     Event,
@@ -46,6 +46,7 @@ __all__ = [
     "Product",
     "ProductBase",
     "RejectedRecord",
+    "ReportingTimezone",
     "Reservation",
     "ReservationItem",
     "SyncRun",
