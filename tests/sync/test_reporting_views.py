@@ -314,3 +314,13 @@ def test_schema_docs_are_current() -> None:
     """docs/schema.md is exactly what ``korsync db docs`` generates from the models."""
     path = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
     assert path.read_text(encoding="utf-8") == render(metadata), "run: korsync db docs"
+
+
+def test_a_zone_postgres_does_not_know_is_refused_and_nothing_changes(pg_engine: Engine) -> None:
+    """PostgreSQL has its own zone database: a name it lacks is a ValueError naming the zone,
+    and the views keep the zone they had."""
+    assert write_reporting_zone(pg_engine, "Europe/Paris")
+    with pytest.raises(ValueError, match="PostgreSQL does not know the time zone 'Mars/Olympus'"):
+        write_reporting_zone(pg_engine, "Mars/Olympus")
+    (row,) = _rows(pg_engine, "SELECT MIN(zone), MAX(zone) FROM reporting_timezone")
+    assert tuple(row) == ("Europe/Paris", "Europe/Paris")
