@@ -115,7 +115,8 @@ OFFER_SLOTS = """FROM offer_ticket_sessions ts JOIN offers f ON f.id = ts.offer_
               AND ts.starts_at = g.slot_starts_at"""
 
 # One row per (product, date, event, slot). Lines are split over their tickets' slots; a line's
-# amount is shared out by ticket count, and a line without tickets counts whole (slot NULL).
+# amount is shared out by ticket count (a window over the line's ticket rows, read once), and a
+# line without tickets counts whole (slot NULL).
 SLOT_SALES = f"""
 CREATE VIEW slot_sales AS
 SELECT g.catalog_id,
@@ -142,22 +143,22 @@ FROM (
     SELECT l.catalog_id,
            l.product_id,
            l.date AS offer_date,
-           t.event_id,
-           t.occurs_at AS slot_starts_at,
+           l.event_id,
+           l.occurs_at AS slot_starts_at,
            COUNT(DISTINCT l.order_id) AS orders,
-           COUNT(t.id) AS tickets,
+           COUNT(l.ticket_id) AS tickets,
            SUM(CASE WHEN l.line_tickets = 0 THEN l.total_amount_incl_tax
                     ELSE l.total_amount_incl_tax * 1.0 / l.line_tickets END) AS revenue_incl_tax
     FROM (
-        SELECT oi.id, oi.order_id, o.catalog_id, oi.product_id, oi.date, oi.total_amount_incl_tax,
-               (SELECT COUNT(*) FROM order_item_tickets n WHERE n.order_item_id = oi.id)
-                 AS line_tickets
+        SELECT oi.order_id, o.catalog_id, oi.product_id, oi.date, oi.total_amount_incl_tax,
+               t.id AS ticket_id, t.event_id, t.occurs_at,
+               COUNT(t.id) OVER (PARTITION BY oi.id) AS line_tickets
         FROM order_items oi
         JOIN orders o ON o.id = oi.order_id
+        LEFT JOIN order_item_tickets t ON t.order_item_id = oi.id
         WHERE COALESCE(o.status, '') <> 'cancelled'
     ) l
-    LEFT JOIN order_item_tickets t ON t.order_item_id = l.id
-    GROUP BY l.catalog_id, l.product_id, l.date, t.event_id, t.occurs_at
+    GROUP BY l.catalog_id, l.product_id, l.date, l.event_id, l.occurs_at
 ) g
 LEFT JOIN catalogs c ON c.id = g.catalog_id
 LEFT JOIN products p ON p.id = g.product_id
