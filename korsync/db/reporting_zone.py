@@ -33,8 +33,12 @@ def write_reporting_zone(engine: Engine, name: str) -> bool:
     with engine.begin() as connection:
         if stored_zone(connection) == name:
             return False
-        if connection.dialect.name == "postgresql":  # its own zone database may lack the name
-            _check_postgres_knows(connection, name)
+        if connection.dialect.name == "postgresql":
+            # Writers one at a time (a sync starting with the daemon); readers are not held up.
+            connection.execute(text("LOCK TABLE reporting_timezone IN SHARE ROW EXCLUSIVE MODE"))
+            if stored_zone(connection) == name:
+                return False
+            _check_postgres_knows(connection, name)  # its own zone database may lack the name
         connection.execute(delete(ReportingTimezone))
         connection.execute(
             insert(ReportingTimezone),

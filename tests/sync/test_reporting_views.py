@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 import zoneinfo
 from collections import defaultdict
@@ -324,3 +325,27 @@ def test_a_zone_postgres_does_not_know_is_refused_and_nothing_changes(pg_engine:
         write_reporting_zone(pg_engine, "Mars/Olympus")
     (row,) = _rows(pg_engine, "SELECT MIN(zone), MAX(zone) FROM reporting_timezone")
     assert tuple(row) == ("Europe/Paris", "Europe/Paris")
+
+
+def test_writers_at_once_leave_one_zone(pg_engine: Engine) -> None:
+    """Processes starting together (the daemon and a sync) each write their zone without
+    failing on the other's rows; the table ends with one zone's rows only."""
+    errors: list[BaseException] = []
+
+    def write(zone: str) -> None:
+        try:
+            write_reporting_zone(pg_engine, zone)
+        except BaseException as exc:  # reported below, with the zone that failed
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [
+            threading.Thread(target=write, args=(z,)) for z in ("Asia/Tokyo", "Europe/Paris")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        (row,) = _rows(pg_engine, "SELECT COUNT(DISTINCT zone) FROM reporting_timezone")
+        assert row[0] == 1
+    assert not errors
