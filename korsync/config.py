@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from korsync.api.auth import DEFAULT_SCHEME, check_auth_scheme
+from korsync.zones import check_zone
 
 ENV_PREFIX = "KORSYNC_"
 DEFAULT_API_URL = "https://api.korusticket.com"
@@ -108,6 +109,9 @@ class Settings(BaseSettings):
     pii_key: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The IANA zone whose days the reporting views count (written to the database's
+    # reporting_timezone by db upgrade, sync and the daemon's start).
+    reporting_timezone: str = "UTC"
     # The daemon (`korsync run`): seconds between runs of each stream, when a stream counts as
     # stale (this many intervals without a success), how soon a failed stream is tried again
     # (doubling while it fails, up to its interval), the longest wait between attempts to reach
@@ -138,6 +142,11 @@ class Settings(BaseSettings):
         if shown is not None and not shown.strip():
             raise ValueError("is empty: give a value or leave the variable unset")
         return value
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _check_reporting_timezone(cls, value: str) -> str:
+        return check_zone(value)
 
     @field_validator("api_auth_scheme")
     @classmethod

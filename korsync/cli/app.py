@@ -26,6 +26,7 @@ from korsync.cli.memory import tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
 from korsync.db.migrate import SchemaError, check_schema
+from korsync.db.reporting_zone import write_reporting_zone
 from korsync.logs import configure_logging_for, configure_logging_from_env
 from korsync.settings_origins import unknown_variables
 
@@ -103,6 +104,16 @@ def require_schema(engine: Engine) -> None:
         check_schema(engine)
     except SchemaError as exc:
         fail(str(exc))
+
+
+def write_zone(engine: Engine, settings: Settings) -> None:
+    """Make KORSYNC_REPORTING_TIMEZONE the reporting views' zone, or exit (status 2) saying why
+    the database refused it."""
+    try:
+        if write_reporting_zone(engine, settings.reporting_timezone):
+            log.info("reporting views count days in %s", settings.reporting_timezone)
+    except ValueError as exc:
+        fail(f"KORSYNC_REPORTING_TIMEZONE: {exc}")
 
 
 def migrated_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -23,6 +23,7 @@ from korsync.cli.app import (
     settings_of,
     settings_source,
     shared_options,
+    write_zone,
 )
 from korsync.cli.options import (
     backfill_share,
@@ -115,7 +116,9 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     except SettingsError as exc:
         fail(str(exc))
     with engine_for(settings) as engine, client:
-        outcomes = run_streams(client, migrated_sessions(engine), sync_options(settings), streams)
+        sessions = migrated_sessions(engine)
+        write_zone(engine, settings)
+        outcomes = run_streams(client, sessions, sync_options(settings), streams)
     print_outcomes(outcomes)
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)

@@ -1,8 +1,9 @@
 """``korsync db``: migrate the schema (or print its SQL), show and check its revision, write its
-docs, grant a read-only role."""
+docs and a dbt sources file, grant a read-only role."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -10,8 +11,8 @@ from typing import TextIO
 import click
 from alembic.util import CommandError
 
-from korsync.cli.app import engine_for, fail, settings_of, shared_options
-from korsync.db import schema_docs
+from korsync.cli.app import engine_for, fail, settings_of, shared_options, write_zone
+from korsync.db import dbt_sources, schema_docs
 from korsync.db.migrate import (
     SchemaError,
     current_revision,
@@ -22,6 +23,15 @@ from korsync.db.migrate import (
 )
 from korsync.db.roles import check_role_name, grant_reader
 from korsync.models import metadata
+from korsync.sync.streams import intervals
+
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+
+
+def _check_schema_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not SCHEMA_NAME.fullmatch(value):
+        raise click.BadParameter("must be a plain schema name (letters, digits, _; at most 63)")
+    return value
 
 
 @click.group()
@@ -57,6 +67,7 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
         fail("--from only goes with --sql")
     with engine_for(settings, create=True) as engine:
         upgrade_to_head(engine)
+        write_zone(engine, settings)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
     click.echo(f"database {where} is at the newest schema revision")
 
@@ -100,16 +111,60 @@ def db_check(ctx: click.Context) -> None:
     sys.exit(1)
 
 
+def _write_output(output: str, content: str) -> None:
+    """``content`` to stdout (``-``) or to the file ``output``, its folder created; a file that
+    cannot be written exits 1 naming it."""
+    if output == "-":
+        click.echo(content, nl=False)
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}", code=1)
+    click.echo(f"wrote {path}")
+
+
+OUTPUT_HELP = "File to write ('-' for standard output)."
+
+
 @db.command("docs")
 @click.option(
-    "--output", type=click.Path(dir_okay=False), default="docs/schema.md", show_default=True
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="docs/schema.md",
+    show_default=True,
+    help=OUTPUT_HELP,
 )
 def db_docs(output: str) -> None:
     """Write the schema documentation (tables, columns, diagram, views, example queries)."""
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(schema_docs.render(metadata), encoding="utf-8")
-    click.echo(f"wrote {path}")
+    _write_output(output, schema_docs.render(metadata))
+
+
+@db.command("dbt-sources")
+@shared_options
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="sources.yml",
+    show_default=True,
+    help=OUTPUT_HELP,
+)
+@click.option(
+    "--schema",
+    default="public",
+    show_default=True,
+    callback=_check_schema_name,
+    help="Database schema holding the mirror (SQLite through dbt-sqlite: main).",
+)
+@click.pass_context
+def db_dbt_sources(ctx: click.Context, output: str, schema: str) -> None:
+    """Write a dbt sources.yml declaring every table and view as source 'korsync', described
+    like the database comments, with source freshness from the stream intervals."""
+    settings = settings_of(ctx)
+    document = dbt_sources.sources(intervals(settings), settings.stale_factor, schema)
+    _write_output(output, dbt_sources.render(document))
 
 
 @db.command("grant-reader")

@@ -44,6 +44,7 @@ from korsync.daemon.transport import DaemonTransport
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
 from korsync.db.migrate import SchemaError, check_schema
+from korsync.db.reporting_zone import write_reporting_zone
 from korsync.logs import configure_logging_for
 from korsync.status import read_stream, stale_thresholds
 from korsync.sync.audit.evidence import STREAM as AUDIT
@@ -113,6 +114,8 @@ class Daemon:
         waited = self._wait_for_database(signals)
         if waited is not None:
             return waited
+        if not self._write_reporting_zone():
+            return 1
         scheduler = self._start_scheduler()
         systemd.notify("READY=1", "STATUS=ready: syncing on schedule")
         try:
@@ -156,6 +159,19 @@ class Daemon:
                 delay = min(delay * 2, self.settings.db_retry_max)
         finally:
             probe.dispose()
+
+    def _write_reporting_zone(self) -> bool:
+        """Make KORSYNC_REPORTING_TIMEZONE the views' zone (read at start; a SIGHUP does not
+        change it); ``False`` when the database refuses it."""
+        zone = self.settings.reporting_timezone
+        try:
+            if write_reporting_zone(self.engine, zone):
+                log.info("reporting views count days in %s", zone)
+        except ValueError as exc:
+            log.error("KORSYNC_REPORTING_TIMEZONE: %s", exc)
+            systemd.status(f"not started: {exc}")
+            return False
+        return True
 
     def _probe_engine(self) -> Engine:
         if self.engine.dialect.name != "postgresql":

@@ -1,26 +1,13 @@
 """``docs/schema.md``: every table, column, type and meaning, an entity-relationship diagram,
-the reporting views and example queries — generated from the models, so it cannot drift
-(a test regenerates it and compares)."""
+the reporting views with their columns, and example queries — generated from the models and
+the views' descriptions, so it cannot drift (a test regenerates it and compares)."""
 
 from __future__ import annotations
 
 from sqlalchemy import MetaData, Table
 
 from korsync.models.types import doc_type
-
-VIEWS = {
-    "order_lines": "One row per order line: order, customer, product, product base, event and "
-    "catalog names, quantity and amounts. Cancelled orders are included; filter on "
-    "`is_cancelled`. Soft-deleted catalogue rows keep their names (`product_deleted` flags it).",
-    "daily_sales": "Per UTC day of order creation and catalog: `orders`, `confirmed_orders`, "
-    "`cancelled_orders`, `tickets`, `revenue_incl_tax` / `revenue_excl_tax` (orders not "
-    "cancelled) and `refunded_incl_tax` (orders since cancelled, on their creation day).",
-    "session_sales": "Per offer (product and date): `orders`, `tickets_sold` and "
-    "`revenue_incl_tax` of orders not cancelled, with the offer's last "
-    "`available_quantity` and when it was read. Deleted offers stay, flagged `offer_deleted`.",
-    "orders_as_sent": "Per order: `id` and `raw`, the order's JSON with its `items` (each with "
-    "its `tickets`) put back from their rows in list order, as the API sent it.",
-}
+from korsync.models.views import VIEWS, View
 
 EXAMPLE_QUERIES = {
     "Revenue per catalog, cancellations apart": """
@@ -28,9 +15,15 @@ SELECT catalog_name, SUM(confirmed_orders) AS orders, SUM(revenue_incl_tax) AS r
        SUM(cancelled_orders) AS cancelled, SUM(refunded_incl_tax) AS refunded
 FROM daily_sales GROUP BY catalog_name ORDER BY revenue DESC""",
     "Best-selling products": """
-SELECT product_name, SUM(quantity) AS units, SUM(total_amount_incl_tax) AS revenue
+SELECT activity_name, product_name, SUM(quantity) AS units, SUM(tickets) AS tickets,
+       SUM(total_amount_incl_tax) AS revenue
 FROM order_lines WHERE NOT is_cancelled
-GROUP BY product_name ORDER BY units DESC LIMIT 10""",
+GROUP BY activity_name, product_name ORDER BY tickets DESC LIMIT 10""",
+    "Tickets per time slot": """
+SELECT activity_name, product_name, slot_starts_at, session_id, offer_ticket_session_id,
+       tickets, revenue_incl_tax
+FROM slot_sales WHERE slot_starts_at IS NOT NULL
+ORDER BY slot_starts_at DESC, tickets DESC LIMIT 20""",
     "Distinct customers per country": """
 SELECT customer_country, COUNT(DISTINCT customer_email) AS customers, COUNT(*) AS orders
 FROM orders GROUP BY customer_country ORDER BY customers DESC""",
@@ -53,6 +46,17 @@ WHERE status = 'succeeded' GROUP BY stream""",
 }
 
 
+VIEWS_INTRO = [
+    "Created by migrations on both databases; on PostgreSQL each view and column carries this",
+    "text as its comment. Days (`order_day`, `day`, `slot_day`) are counted in",
+    "`KORSYNC_REPORTING_TIMEZONE` (default UTC), which korsync writes to `reporting_timezone`",
+    "on `db upgrade`, `sync` and the daemon's start. PostgreSQL converts by the zone's name;",
+    "SQLite, which has no time-zone database, adds the offset the zone had at each instant",
+    "(daylight-saving changes included, 1970 to 2100). Count tickets with `tickets`: `quantity`",
+    "(and `session_sales.tickets_sold`) are units bought, and one unit can issue several tickets.",
+]
+
+
 def _table(table: Table) -> list[str]:
     lines = [f"### `{table.name}`", "", table.comment or "", ""]
     lines += ["| column | type | null | refers to | meaning |", "|---|---|---|---|---|"]
@@ -63,6 +67,13 @@ def _table(table: Table) -> list[str]:
         lines.append(
             f"| `{column.name}`{key} | {kind} | {null} | {refs} | {column.comment or ''} |"
         )
+    return [*lines, ""]
+
+
+def _view(name: str, view: View) -> list[str]:
+    lines = [f"### `{name}`", "", view.comment + ".", ""]
+    lines += ["| column | meaning |", "|---|---|"]
+    lines += [f"| `{column}` | {view.column_comment(column)} |" for column in view.columns]
     return [*lines, ""]
 
 
@@ -94,9 +105,9 @@ def render(metadata: MetaData) -> str:
     ]
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         lines += _table(table)
-    lines += ["## Reporting views", ""]
-    for view, text in VIEWS.items():
-        lines += [f"### `{view}`", "", text, ""]
+    lines += ["## Reporting views", "", *VIEWS_INTRO, ""]
+    for name, view in VIEWS.items():
+        lines += _view(name, view)
     lines += ["## Example queries", "", "Each runs as is on PostgreSQL and SQLite.", ""]
     for title, sql in EXAMPLE_QUERIES.items():
         lines += [f"### {title}", "", "```sql", sql.strip(), "```", ""]

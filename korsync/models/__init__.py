@@ -10,7 +10,7 @@ from korsync.models.booking import (
     Reservation,
     ReservationItem,
 )
-from korsync.models.bookkeeping import RejectedRecord, SyncRun, SyncState
+from korsync.models.bookkeeping import RejectedRecord, ReportingTimezone, SyncRun, SyncState
 from korsync.models.catalogue import (
     Catalog,
     Event,
@@ -48,6 +48,7 @@ __all__ = [
     "Product",
     "ProductBase",
     "RejectedRecord",
+    "ReportingTimezone",
     "Reservation",
     "ReservationItem",
     "SyncRun",

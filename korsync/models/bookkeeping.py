@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from korsync.ids import uuid7
 from korsync.models.base import Base
+from korsync.models.comments import BOOKKEEPING_ID
 from korsync.models.types import JSONDoc
 
 
@@ -30,7 +31,7 @@ class SyncState(Base):
         {"comment": "Where each stream (and scope, e.g. a backfill slice) has got to"},
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, comment=BOOKKEEPING_ID)
     stream: Mapped[str]
     scope: Mapped[str] = mapped_column(default="", comment="'' for the stream as a whole")
     watermark: Mapped[dt.datetime | None] = mapped_column(
@@ -44,7 +45,7 @@ class SyncRun(Base):
     __tablename__ = "sync_runs"
     __table_args__ = {"comment": "One run of one stream"}
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, comment=BOOKKEEPING_ID)
     stream: Mapped[str] = mapped_column(index=True)
     mode: Mapped[str | None] = mapped_column(comment="incremental, reconcile, full, backfill")
     started_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
@@ -71,7 +72,7 @@ class RejectedRecord(Base):
         {"comment": "API items korsync could not map, kept with the reason"},
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, comment=BOOKKEEPING_ID)
     stream: Mapped[str]
     record_key: Mapped[str] = mapped_column(
         index=True,
@@ -91,4 +92,20 @@ class RejectedRecord(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(
         comment="When an item with this key was last stored after being rejected (UTC); "
         "NULL while it is still missing. Rejected again, it is NULL again"
+    )
+
+
+class ReportingTimezone(Base):
+    __tablename__ = "reporting_timezone"
+    __table_args__ = {
+        "comment": "The time zone whose days the reporting views count (KORSYNC_REPORTING_TIMEZONE"
+        "), one row per period of one UTC offset; written by korsync, read by the views"
+    }
+
+    starts_at: Mapped[dt.datetime] = mapped_column(
+        primary_key=True, comment="From when this offset applies (UTC); the first row from year 1"
+    )
+    zone: Mapped[str] = mapped_column(comment="IANA name of the zone (the same on every row)")
+    utc_offset_minutes: Mapped[int] = mapped_column(
+        comment="Local time minus UTC, in minutes, from starts_at to the next row"
     )

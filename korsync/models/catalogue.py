@@ -43,6 +43,7 @@ class EventSession(CatalogueColumns, Base):
 
     catalog_id: Mapped[uuid.UUID | None] = parent_fk("catalogs.id")
     event_id: Mapped[uuid.UUID | None] = parent_fk("events.id")
+    starts_at: Mapped[dt.datetime | None]
     available_quantity: Mapped[int | None]
     availability_read_at: Mapped[dt.datetime | None]
 

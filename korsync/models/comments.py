@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+BOOKKEEPING_ID = "korsync's own key for this row (a time-ordered UUIDv7), not an API id"
 BY_NAME = {
     "id": "The API's UUID of this item (a derived UUID for embedded items without one)",
     "catalog_id": "Catalog this row belongs to (catalogs.id)",
@@ -47,7 +48,8 @@ BY_NAME = {
     "connector_reference": "Reference in the ticket issuer's system",
     "notes": "Notes sent with the order",
     "status": "Status as sent by the API (unknown values kept as they are)",
-    "quantity": "Number of units",
+    "quantity": "Number of units bought; a unit can issue several tickets (count "
+    "order_item_tickets for tickets)",
     "voucher": "Ticket voucher (barcode) number; NULL until issued",
     "seats_arrangement": "ADJACENT, NON_ADJACENT or UNKNOWN",
     "releasable": "True when the reservation can still be released",

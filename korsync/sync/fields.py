@@ -80,6 +80,9 @@ _CATALOGUE_FIELDS: dict[str, dict[str, Field]] = {
         "description": _doc(v.text, "description", "events (dev, older model)"),
     },
     "sessions": {
+        "starts_at": _guess(
+            v.timestamp, "startsAt", "the docs show no start-time field for a session (older model)"
+        ),
         "available_quantity": _doc(v.integer, "availableQuantity", "session availability (dev)"),
     },
     "product_bases": {
