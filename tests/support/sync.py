@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -86,3 +89,18 @@ def assert_orders_mirrored(engine: Engine, sim: Simulator) -> None:
     assert not differing, f"{len(differing)} orders differ, e.g. {differing[:3]}"
     assert items == sum(len(o["items"]) for o in truth.values())
     assert tickets == sum(len(i["tickets"]) for o in truth.values() for i in o["items"])
+
+
+def korsync_process(
+    database_url: str, base_url: str, token: str, *args: str
+) -> subprocess.Popen[bytes]:
+    """``korsync *args`` in its own process against ``base_url`` (a test kills it at will)."""
+    env = {
+        **os.environ,
+        "KORSYNC_DATABASE_URL": database_url,
+        "KORSYNC_API_URL": base_url,
+        "KORSYNC_API_TOKEN": token,
+        "KORSYNC_RATE_LIMIT": "1000",
+    }
+    command = [sys.executable, "-m", "korsync", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

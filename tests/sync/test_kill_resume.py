@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -15,19 +13,7 @@ from sqlalchemy.orm import Session
 
 from korsync.fake_api import serve
 from korsync.models import Order, SyncRun
-from tests.support.sync import assert_orders_mirrored, make_sim
-
-
-def _korsync(database_url: str, base_url: str, token: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KORSYNC_DATABASE_URL": database_url,
-        "KORSYNC_API_URL": base_url,
-        "KORSYNC_API_TOKEN": token,
-        "KORSYNC_RATE_LIMIT": "1000",
-    }
-    command = [sys.executable, "-m", "korsync", *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+from tests.support.sync import assert_orders_mirrored, korsync_process, make_sim
 
 
 def _wait_for_progress(engine: Engine, process: subprocess.Popen[bytes]) -> None:
@@ -59,15 +45,19 @@ def test_kill_9_mid_backfill_then_resume_yields_exactly_the_source(
     rng = random.Random(20261127)
     with serve(sim) as base_url:
         for _ in range(3):
-            process = _korsync(database_url, base_url, sim.token, "backfill", "--workers", "3")
+            process = korsync_process(
+                database_url, base_url, sim.token, "backfill", "--workers", "3"
+            )
             _wait_for_progress(engine, process)
             time.sleep(rng.uniform(0.0, 0.4))
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
-        final = _korsync(database_url, base_url, sim.token, "backfill", "--workers", "3")
+        final = korsync_process(database_url, base_url, sim.token, "backfill", "--workers", "3")
         _, stderr = final.communicate(timeout=300)
         assert final.returncode == 0, stderr.decode()[-2000:]
-        incremental = _korsync(database_url, base_url, sim.token, "sync", "--stream", "orders")
+        incremental = korsync_process(
+            database_url, base_url, sim.token, "sync", "--stream", "orders"
+        )
         _, stderr = incremental.communicate(timeout=120)
         assert incremental.returncode == 0, stderr.decode()[-2000:]
     assert_orders_mirrored(engine, sim)
@@ -89,14 +79,14 @@ def test_ctrl_c_stops_the_backfill_after_the_pages_in_hand(
     sim = make_sim(orders=4000, latency_ms=10)
     args = ("backfill", "--workers", "4", "--processes", processes)
     with serve(sim) as base_url:
-        process = _korsync(database_url, base_url, sim.token, *args)
+        process = korsync_process(database_url, base_url, sim.token, *args)
         _wait_for_progress(engine, process)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
         with Session(engine) as session:
             mirrored = session.scalar(select(func.count()).select_from(Order))
             statuses = list(session.scalars(select(SyncRun.status)))
-        final = _korsync(database_url, base_url, sim.token, *args)
+        final = korsync_process(database_url, base_url, sim.token, *args)
         _, stderr = final.communicate(timeout=300)
     assert process.returncode != 0
     assert mirrored is not None and 0 < mirrored < 4000

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -20,19 +18,7 @@ from sqlalchemy.orm import Session
 
 from korsync.fake_api import Simulator, serve
 from korsync.models import AuditWindow, Order, SyncRun
-from tests.support.sync import make_sim
-
-
-def _korsync(database_url: str, base_url: str, token: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KORSYNC_DATABASE_URL": database_url,
-        "KORSYNC_API_URL": base_url,
-        "KORSYNC_API_TOKEN": token,
-        "KORSYNC_RATE_LIMIT": "1000",
-    }
-    command = [sys.executable, "-m", "korsync", *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+from tests.support.sync import korsync_process, make_sim
 
 
 def _wait_for_a_healed_window(engine: Engine, process: subprocess.Popen[bytes]) -> None:
@@ -74,7 +60,7 @@ def test_kill_9_mid_audit_then_audit_again_ends_exact(engine: Engine, database_u
     sim = make_sim(orders=1500, latency_ms=3)
     rng = random.Random(20261202)
     with serve(sim) as base_url:
-        synced = _korsync(database_url, base_url, sim.token, "sync", "--stream", "orders")
+        synced = korsync_process(database_url, base_url, sim.token, "sync", "--stream", "orders")
         assert synced.wait(timeout=120) == 0
         truth = list(sim.orders_truth())
         first = dt.datetime.fromisoformat(truth[0]["createdAt"])
@@ -82,12 +68,12 @@ def test_kill_9_mid_audit_then_audit_again_ends_exact(engine: Engine, database_u
             sim.add_orders(2, created_at=first + dt.timedelta(days=7 * day + 1, minutes=day))
         for order in rng.sample(truth[:-10], 5):
             sim.delete_order(order["id"])
-        killed = _korsync(database_url, base_url, sim.token, "audit")
+        killed = korsync_process(database_url, base_url, sim.token, "audit")
         _wait_for_a_healed_window(engine, killed)
         time.sleep(rng.uniform(0.0, 0.3))
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=30)
-        final = _korsync(database_url, base_url, sim.token, "audit")
+        final = korsync_process(database_url, base_url, sim.token, "audit")
         _, stderr = final.communicate(timeout=300)
     assert final.returncode == 0, stderr.decode()[-2000:]
     _assert_live_orders_mirrored(engine, sim)
