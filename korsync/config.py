@@ -96,8 +96,12 @@ class Settings(BaseSettings):
     # ("none"), their guides "Bearer".
     api_auth_scheme: str = DEFAULT_SCHEME
     http_timeout: float = Field(default=30.0, gt=0)
-    rate_limit: float = Field(default=20.0, gt=0, description="API requests per second at most")
-    max_concurrency: int = Field(default=4, ge=1, le=64)
+    # Optional hard ceilings on the adaptive pace (korsync.api.pace); unset, the pace finds
+    # the API's own limits.
+    rate_limit: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="API requests/s at most"
+    )
+    max_concurrency: int | None = Field(default=None, ge=1, le=64)
     max_attempts: int = Field(default=6, ge=1)
     retry_deadline: float = Field(default=300.0, gt=0)
     reconcile_days: int = Field(default=30, ge=0)

@@ -125,3 +125,39 @@ def test_retry_after_is_read_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None
     """A fraction of a second is a valid value (tests and impatient operators)."""
     monkeypatch.setenv("KORSYNC_RETRY_AFTER", "0.5")
     assert load_settings().retry_after == 0.5
+
+
+def test_pace_ceilings_are_unset_by_default() -> None:
+    """Without KORSYNC_RATE_LIMIT / KORSYNC_MAX_CONCURRENCY the pace has no hard ceiling."""
+    settings = load_settings()
+    assert (settings.rate_limit, settings.max_concurrency) == (None, None)
+
+
+def test_pace_ceilings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set, they are read as given (a fraction of a request per second included)."""
+    monkeypatch.setenv("KORSYNC_RATE_LIMIT", "0.5")
+    monkeypatch.setenv("KORSYNC_MAX_CONCURRENCY", "64")
+    settings = load_settings()
+    assert (settings.rate_limit, settings.max_concurrency) == (0.5, 64)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [("KORSYNC_RATE_LIMIT", "0", "greater than 0"), ("KORSYNC_RATE_LIMIT", "-3", "greater than 0"),
+     ("KORSYNC_RATE_LIMIT", "fast", "valid number"), ("KORSYNC_RATE_LIMIT", "", "valid number"),
+     ("KORSYNC_RATE_LIMIT", "1e400", "finite number"),
+     ("KORSYNC_RATE_LIMIT", "nan", "finite number"),
+     ("KORSYNC_MAX_CONCURRENCY", "0", "greater than or equal to 1"),
+     ("KORSYNC_MAX_CONCURRENCY", "65", "less than or equal to 64"),
+     ("KORSYNC_MAX_CONCURRENCY", "99999999999999999999", "less than or equal to 64"),
+     ("KORSYNC_MAX_CONCURRENCY", "2.5", "valid integer"),
+     ("KORSYNC_MAX_CONCURRENCY", "many", "valid integer"),
+     ("KORSYNC_MAX_CONCURRENCY", "", "valid integer")],
+)  # fmt: skip
+def test_bad_pace_ceiling_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    """A pace ceiling that is not a positive (finite, bounded) number is one line naming it."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name}: .*{expected}"):
+        load_settings()
