@@ -116,7 +116,10 @@ class Settings(BaseSettings):
     # stale (this many intervals without a success), how soon a failed stream is tried again
     # (doubling while it fails, up to its interval), the longest wait between attempts to reach
     # the database at start-up, and the optional Prometheus endpoint (off unless a port is set).
-    orders_interval: float = Field(default=300.0, gt=0)
+    orders_interval: float = Field(default=15.0, gt=0)
+    # Seconds between the orders stream's overlap sweeps; its other passes only poll the tail
+    # (korsync.sync.tail). 0: every pass sweeps.
+    orders_sweep_interval: float = Field(default=300.0, ge=0, allow_inf_nan=False)
     reconcile_interval: float = Field(default=3600.0, gt=0)
     documents_interval: float = Field(default=900.0, gt=0)
     reservations_interval: float = Field(default=900.0, gt=0)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from korsync.cli.options import sync_options
 from korsync.config import SettingsError, load_settings
 
 SECRET = "s3cr3t-value-that-must-not-leak"
@@ -161,3 +163,25 @@ def test_bad_pace_ceiling_names_the_setting(
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=f"{name}: .*{expected}"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("-1", "greater than or equal to 0"), ("soon", "valid number"), ("", "valid number"),
+     ("1e400", "finite number"), ("nan", "finite number")],
+)  # fmt: skip
+def test_bad_sweep_interval_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """KORSYNC_ORDERS_SWEEP_INTERVAL that is not a finite number of seconds >= 0 is one line."""
+    monkeypatch.setenv("KORSYNC_ORDERS_SWEEP_INTERVAL", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_ORDERS_SWEEP_INTERVAL: .*{expected}"):
+        load_settings()
+
+
+def test_sweep_interval_reaches_the_orders_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polls every 15 s and sweeps every 300 s by default; 0 makes every pass sweep."""
+    defaults = load_settings()
+    assert (defaults.orders_interval, defaults.orders_sweep_interval) == (15.0, 300.0)
+    monkeypatch.setenv("KORSYNC_ORDERS_SWEEP_INTERVAL", "0")
+    assert sync_options(load_settings()).orders.sweep_interval == dt.timedelta(0)

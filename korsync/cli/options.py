@@ -62,6 +62,7 @@ def sync_options(settings: Settings) -> SyncOptions:
     orders = OrdersOptions(
         overlap=dt.timedelta(seconds=settings.overlap_seconds),
         safety_margin=dt.timedelta(seconds=settings.safety_margin_seconds),
+        sweep_interval=dt.timedelta(seconds=settings.orders_sweep_interval),
         reconcile_days=settings.reconcile_days,
         pii=PiiPolicy(settings.pii, key=_secret(settings.pii_key).encode()),
     )
