@@ -38,6 +38,7 @@ from korsync.daemon import service
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
+from korsync.sync.backfill.processes import default_processes
 from korsync.sync.backfill.walker import DEFAULT_WORKERS
 from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
@@ -141,11 +142,10 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
 @click.option(
     "--processes",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
     help="Processes sharing the slices, the workers and the pace: each starts at its share and"
     " adapts to the answers (PostgreSQL; SQLite stays at 1). One Python process keeps about one"
-    " core busy: use up to the cores the machine can spare.",
+    " core busy: use up to the cores the machine can spare. Default: 2 on a machine with two"
+    " cores or more, else 1.",
 )
 @click.pass_context
 def backfill(
@@ -153,7 +153,7 @@ def backfill(
     since: dt.datetime | None,
     until: dt.datetime | None,
     workers: int | None,
-    processes: int,
+    processes: int | None,
 ) -> None:
     """Re-walk orders created in a range, in concurrent createdAt slices; resumable.
 
@@ -161,6 +161,7 @@ def backfill(
     """
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
+    processes = processes or default_processes()
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
         processes = 1  # one writer: more processes would only queue for it
     if since is not None and until is not None and until <= since:

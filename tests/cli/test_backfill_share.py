@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from korsync.api.pace import START_CONCURRENCY, START_RATE
 from korsync.cli.options import backfill_client
 from korsync.config import load_settings
+from korsync.sync.backfill.processes import default_processes
 
 
 def test_each_process_starts_at_its_share() -> None:
@@ -22,3 +27,13 @@ def test_each_process_keeps_within_its_share_of_the_ceilings() -> None:
     with backfill_client(settings, 2) as client:
         assert client.pace.state.rate == 4.0
         assert client.pace.state.concurrency == 2
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(None, 1), (1, 1), (2, 2), (64, 2)])
+def test_default_processes_follow_the_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, expected: int
+) -> None:
+    """Without --processes a backfill uses two processes where there are two cores or more
+    (one when the count is unknown)."""
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_processes() == expected
