@@ -20,6 +20,7 @@ Writes ``bench/results/throughput-<orders>.json``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -31,7 +32,18 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from common import BENCH, KORSYNC, ROOT, Simulator, measure, psql, save, scratch_postgres, table
+from common import (
+    BENCH,
+    KORSYNC,
+    RESULTS,
+    ROOT,
+    Simulator,
+    measure,
+    psql,
+    save,
+    scratch_postgres,
+    table,
+)
 
 COLUMNS = ["tool", "latency_ms", "orders", "wall_s", "orders_per_s", "requests",
            "cpu_s_per_1k_orders", "peak_rss_mb"]  # fmt: skip
@@ -204,6 +216,16 @@ def idle(seconds: float) -> dict[str, Any]:
     }
 
 
+def earlier_parts(name: str) -> dict[str, Any]:
+    """The rate-limit, freshness and idle figures already in the results file, kept when this
+    run does not measure them again."""
+    path = RESULTS / f"{name}.json"
+    document = json.loads(path.read_text()) if path.exists() else {}
+    return {
+        part: document[part] for part in ("rate_limit", "freshness", "idle") if part in document
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=30_000)
@@ -234,7 +256,8 @@ def main() -> None:
     if "idle" in args.parts:
         extra["idle"] = idle(args.idle_s)
         print("idle:", extra["idle"], flush=True)
-    path = save(f"throughput-{args.orders}", rows, keys=("tool", "latency_ms"), extra=extra)
+    name = f"throughput-{args.orders}"
+    path = save(name, rows, keys=("tool", "latency_ms"), extra=earlier_parts(name) | extra)
     print(table(rows, COLUMNS))
     print(f"written to {path}")
 
