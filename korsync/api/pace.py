@@ -103,6 +103,7 @@ class Pace:
             start = max(now, self._next_start, self._paused_until)
             self._next_start = start + 1.0 / self._rate
             self._starts.append(start)
+            self._forget_starts(now)
         if start > now:
             self._sleep(start - now)
         return start
@@ -114,7 +115,7 @@ class Pace:
         teaches nothing — the retry loop deals with network errors)."""
         with self._cond:
             self._in_flight -= 1
-            self._cond.notify()
+            self._cond.notify_all()  # the concurrency may have grown by more than one
             if status is not None and self._adaptive:
                 self._learn(started, status, retry_after)
 
@@ -151,13 +152,18 @@ class Pace:
     def _achieved(self, now: float) -> float:
         """Requests started per second over the last ``RATE_WINDOW_S``, or four turns at a slow
         rate (or since the first start, when younger)."""
-        window = max(RATE_WINDOW_S, 4.0 / self._rate)
-        while self._starts and self._starts[0] < now - window:
-            self._starts.popleft()
+        window = self._forget_starts(now)
         if not self._starts:
             return self._rate
         span = max(now - self._starts[0], 1.0 / self._rate, 1e-3)
         return min(self._rate, len(self._starts) / min(span, window))
+
+    def _forget_starts(self, now: float) -> float:
+        """Drop the starts older than the rate window (returned); keeps memory flat."""
+        window = max(RATE_WINDOW_S, 4.0 / self._rate)
+        while self._starts and self._starts[0] < now - window:
+            self._starts.popleft()
+        return window
 
     def _decrease(self, now: float, *, rate: bool, concurrency: bool) -> None:
         self._slow_start = False

@@ -198,3 +198,12 @@ def test_settles_near_a_token_bucket_limit() -> None:
     total = counts[200] + counts[429]
     assert counts[429] / total < 0.02
     assert counts[200] / 270 >= 0.9 * 10
+
+
+def test_memory_of_starts_stays_bounded() -> None:
+    """A fixed pace sending for an hour remembers only the last window's starts."""
+    clock = Clock()
+    pace = _pace(clock, max_rate=10.0, adaptive=False)
+    for _ in range(36_000):
+        _answer(pace, clock, latency=0.0)
+    assert len(pace._starts) <= 11
