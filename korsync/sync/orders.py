@@ -6,8 +6,10 @@ last sweep's watermark minus an overlap, so orders sharing the watermark's secon
 late upstream) are read again and upserted, never skipped or duplicated. Between sweeps
 (``tail``: every ``sweep_interval``) a pass is a *poll* from ``createdAt[after]`` = the newest
 ``createdAt`` committed, inclusive: cheap enough to run every few seconds, one request when
-nothing is new. Each page commits with the new watermark — the highest ``createdAt`` committed
-so far, capped at the run's start minus a safety margin — and the tail.
+nothing is new. When the API filters by date only, a poll would re-read the whole day every few
+seconds, so passes between sweeps send nothing (the sweeps keep the old pace). Each page
+commits with the new watermark — the highest ``createdAt`` committed so far, capped at the
+run's start minus a safety margin — and the tail.
 
 Reconcile: the API has no ``updatedAt``, so orders created within ``reconcile_days`` are read
 again in full and updated in place (cancellations, ticket vouchers, beneficiaries, documents).
@@ -92,6 +94,7 @@ def sync_orders(
     ceiling = started - options.safety_margin
     sweep = position.sweep_due(started, options.sweep_interval)
     newest = position.tail
+    day_only = filter_format.current(sessions) is TimeFormat.DATE
 
     def save_page(session: Session, mapped: MappedPage) -> None:
         # The running marks move only once the page has committed (below): this may run
@@ -101,7 +104,10 @@ def sync_orders(
         tail.save(session, moved, watermark=min(latest, ceiling) if latest else None)
 
     with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
-        run.details = {"watermark_before": _show(watermark), "pass": "sweep" if sweep else "poll"}
+        run.details = {"watermark_before": _show(watermark), "kind": "sweep" if sweep else "poll"}
+        if day_only and not sweep:
+            run.details["kind"] = "none"  # a poll would re-read the whole day; the sweep will
+            return run
 
         def walk(time_format: TimeFormat) -> None:
             nonlocal watermark, newest

@@ -9,15 +9,15 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient
 from korsync.fake_api import Simulator
-from korsync.models import Order
+from korsync.models import Order, SyncRun
 from korsync.sync import state, tail
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, sync_orders
-from tests.support.sync import CountingTransport, assert_orders_mirrored
+from tests.support.sync import NOW, CountingTransport, assert_orders_mirrored, make_client, make_sim
 
 POLL = OrdersOptions(sweep_interval=dt.timedelta(hours=1))  # the first pass sweeps, then polls
 SWEEP = OrdersOptions(sweep_interval=dt.timedelta(0))
@@ -41,11 +41,11 @@ def test_idle_poll_costs_one_request(
     """After the first pass (a sweep), a pass with nothing new is a poll of one request from
     the newest order on, writing no row."""
     first = sync_orders(client, sessions, POLL)
-    assert first.details["pass"] == "sweep"
+    assert first.details["kind"] == "sweep"
     before = _order_requests(transport)
     run = sync_orders(client, sessions, POLL)
     assert _order_requests(transport) - before == 1
-    assert run.details["pass"] == "poll"
+    assert run.details["kind"] == "poll"
     assert "createdAt[after]" in run.details["query"]
     assert (run.totals.rows.inserted, run.totals.rows.updated) == (0, 0)
 
@@ -60,7 +60,7 @@ def test_new_orders_arrive_after_one_poll(
     same_second = sim.add_orders(2, created_at=newest)
     later = sim.add_orders(3, created_at=newest + dt.timedelta(seconds=5))
     run = sync_orders(client, sessions, POLL)
-    assert run.details["pass"] == "poll"
+    assert run.details["kind"] == "poll"
     assert all(_mirrored(engine, o) for o in [*same_second, *later])
     assert_orders_mirrored(engine, sim)
 
@@ -76,10 +76,10 @@ def test_late_commit_inside_the_overlap_is_caught_by_the_sweep(
     sim.add_orders(4, created_at=newest + dt.timedelta(minutes=2))
     sync_orders(client, sessions, POLL)  # the polls move the tail and watermark on
     (late,) = sim.add_orders(1, created_at=newest - dt.timedelta(minutes=3))
-    assert sync_orders(client, sessions, POLL).details["pass"] == "poll"
+    assert sync_orders(client, sessions, POLL).details["kind"] == "poll"
     assert not _mirrored(engine, late)
     run = sync_orders(client, sessions, SWEEP)
-    assert run.details["pass"] == "sweep"
+    assert run.details["kind"] == "sweep"
     assert _mirrored(engine, late)
     assert_orders_mirrored(engine, sim)
 
@@ -120,7 +120,7 @@ def test_missing_or_malformed_cursor_makes_the_pass_sweep(
         assert saved is not None
         saved.cursor = cursor
     run = sync_orders(client, sessions, POLL)
-    assert run.details["pass"] == "sweep"
+    assert run.details["kind"] == "sweep"
     assert_orders_mirrored(engine, sim)
 
 
@@ -138,3 +138,25 @@ def test_tail_in_the_future_still_sees_new_orders(
     fresh = sim.add_orders(2, created_at=dt.datetime.now(dt.UTC))
     sync_orders(client, sessions, POLL)
     assert all(_mirrored(engine, o) for o in fresh)
+
+
+def test_date_only_filters_send_nothing_between_sweeps(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """When the API takes only dates, a poll would re-read the whole day: once that is known,
+    passes between sweeps send no request, and the next sweep mirrors what arrived."""
+    sim = make_sim(created_filters="date")
+    transport = CountingTransport(sim)
+    with make_client(sim, transport) as client:
+        sync_orders(client, sessions, POLL)  # first pass: a sweep, unfiltered
+        sync_orders(client, sessions, POLL)  # a time filter refused: probed, read by day
+        before = len(transport.requests)
+        quiet = sync_orders(client, sessions, POLL)
+        assert len(transport.requests) == before
+        assert quiet.details["kind"] == "none"
+        sim.add_orders(2, created_at=NOW)
+        assert sync_orders(client, sessions, SWEEP).details["kind"] == "sweep"
+    assert_orders_mirrored(engine, sim)
+    with Session(engine) as session:
+        statuses = session.scalars(select(SyncRun.status).where(SyncRun.stream == "orders"))
+        assert list(statuses) == ["succeeded"] * 4
