@@ -97,8 +97,12 @@ class Settings(BaseSettings):
     # ("none"), their guides "Bearer".
     api_auth_scheme: str = DEFAULT_SCHEME
     http_timeout: float = Field(default=30.0, gt=0)
-    rate_limit: float = Field(default=20.0, gt=0, description="API requests per second at most")
-    max_concurrency: int = Field(default=4, ge=1, le=64)
+    # Optional hard ceilings on the adaptive pace (korsync.api.pace); unset, the pace finds
+    # the API's own limits.
+    rate_limit: float | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="API requests/s at most"
+    )
+    max_concurrency: int | None = Field(default=None, ge=1, le=64)
     max_attempts: int = Field(default=6, ge=1)
     retry_deadline: float = Field(default=300.0, gt=0)
     reconcile_days: int = Field(default=30, ge=0)
@@ -116,7 +120,10 @@ class Settings(BaseSettings):
     # stale (this many intervals without a success), how soon a failed stream is tried again
     # (doubling while it fails, up to its interval), the longest wait between attempts to reach
     # the database at start-up, and the optional Prometheus endpoint (off unless a port is set).
-    orders_interval: float = Field(default=300.0, gt=0)
+    orders_interval: float = Field(default=15.0, gt=0)
+    # Seconds between the orders stream's overlap sweeps; its other passes only poll the tail
+    # (korsync.sync.tail). 0: every pass sweeps.
+    orders_sweep_interval: float = Field(default=300.0, ge=0, allow_inf_nan=False)
     reconcile_interval: float = Field(default=3600.0, gt=0)
     documents_interval: float = Field(default=900.0, gt=0)
     reservations_interval: float = Field(default=900.0, gt=0)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from korsync.cli.options import sync_options
 from korsync.config import SettingsError, load_settings
 
 SECRET = "s3cr3t-value-that-must-not-leak"
@@ -181,3 +183,61 @@ def test_audit_sample_percent_defaults_to_one(monkeypatch: pytest.MonkeyPatch) -
     assert load_settings().audit_sample_percent == 1
     monkeypatch.setenv("KORSYNC_AUDIT_SAMPLE_PERCENT", "0")
     assert load_settings().audit_sample_percent == 0
+
+
+def test_pace_ceilings_are_unset_by_default() -> None:
+    """Without KORSYNC_RATE_LIMIT / KORSYNC_MAX_CONCURRENCY the pace has no hard ceiling."""
+    settings = load_settings()
+    assert (settings.rate_limit, settings.max_concurrency) == (None, None)
+
+
+def test_pace_ceilings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set, they are read as given (a fraction of a request per second included)."""
+    monkeypatch.setenv("KORSYNC_RATE_LIMIT", "0.5")
+    monkeypatch.setenv("KORSYNC_MAX_CONCURRENCY", "64")
+    settings = load_settings()
+    assert (settings.rate_limit, settings.max_concurrency) == (0.5, 64)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [("KORSYNC_RATE_LIMIT", "0", "greater than 0"), ("KORSYNC_RATE_LIMIT", "-3", "greater than 0"),
+     ("KORSYNC_RATE_LIMIT", "fast", "valid number"), ("KORSYNC_RATE_LIMIT", "", "valid number"),
+     ("KORSYNC_RATE_LIMIT", "1e400", "finite number"),
+     ("KORSYNC_RATE_LIMIT", "nan", "finite number"),
+     ("KORSYNC_MAX_CONCURRENCY", "0", "greater than or equal to 1"),
+     ("KORSYNC_MAX_CONCURRENCY", "65", "less than or equal to 64"),
+     ("KORSYNC_MAX_CONCURRENCY", "99999999999999999999", "less than or equal to 64"),
+     ("KORSYNC_MAX_CONCURRENCY", "2.5", "valid integer"),
+     ("KORSYNC_MAX_CONCURRENCY", "many", "valid integer"),
+     ("KORSYNC_MAX_CONCURRENCY", "", "valid integer")],
+)  # fmt: skip
+def test_bad_pace_ceiling_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    """A pace ceiling that is not a positive (finite, bounded) number is one line naming it."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name}: .*{expected}"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("-1", "greater than or equal to 0"), ("soon", "valid number"), ("", "valid number"),
+     ("1e400", "finite number"), ("nan", "finite number")],
+)  # fmt: skip
+def test_bad_sweep_interval_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """KORSYNC_ORDERS_SWEEP_INTERVAL that is not a finite number of seconds >= 0 is one line."""
+    monkeypatch.setenv("KORSYNC_ORDERS_SWEEP_INTERVAL", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_ORDERS_SWEEP_INTERVAL: .*{expected}"):
+        load_settings()
+
+
+def test_sweep_interval_reaches_the_orders_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polls every 15 s and sweeps every 300 s by default; 0 makes every pass sweep."""
+    defaults = load_settings()
+    assert (defaults.orders_interval, defaults.orders_sweep_interval) == (15.0, 300.0)
+    monkeypatch.setenv("KORSYNC_ORDERS_SWEEP_INTERVAL", "0")
+    assert sync_options(load_settings()).orders.sweep_interval == dt.timedelta(0)

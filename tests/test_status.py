@@ -45,8 +45,9 @@ def test_stale_thresholds_are_the_factor_times_each_interval() -> None:
 def test_status_exits_0_when_every_stream_is_fresh(
     engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Recent successes everywhere: exit 0, nothing failing or stale."""
-    _run(engine, "orders", "succeeded", dt.timedelta(minutes=1))
+    """Recent successes everywhere: exit 0, nothing failing or stale (orders run every 15 s,
+    so stale after 45 s by default)."""
+    _run(engine, "orders", "succeeded", dt.timedelta(seconds=20))
     _run(engine, "catalogue", "succeeded", dt.timedelta(hours=20))
     code, report = _status(database_url, monkeypatch)
     assert code == 0 and report["failing"] == [] and report["stale"] == []

@@ -4,7 +4,8 @@
 transport such as the simulator's ``httpx.WSGITransport``). ``get_json`` fetches one JSON-LD
 object; ``iter_pages`` walks a Hydra collection page by page so the caller can commit each.
 Every request goes through a ``stamina`` retry loop steered by ``RetryPolicy`` and through
-``ThrottledTransport`` (rate limit and concurrency bound shared by all threads). A 404 raises
+``ThrottledTransport``, which keeps to the client's adaptive ``Pace`` (shared by all threads;
+given by the caller when several clients share one, as in the daemon). A 404 raises
 ``NotFoundError`` for callers that tolerate absent endpoints; other failures raise the
 ``ApiError`` family, whose messages carry the redacted URL and the last status, never a secret.
 ``probe`` is ``korsync check``'s one GET without retries that reports whatever answered.
@@ -46,6 +47,7 @@ from korsync.api.errors import (
     redact_url,
 )
 from korsync.api.origin import require_same_origin, warn_if_clear_text
+from korsync.api.pace import MAX_CONCURRENCY, Pace
 from korsync.api.pagination import PAGE_SIZE, HydraPaginator, Page
 from korsync.api.retries import (
     RETRY_STATUSES,
@@ -55,7 +57,7 @@ from korsync.api.retries import (
     parse_retry_after,
     quiet_stamina_logging,
 )
-from korsync.api.throttle import RateLimiter, ThrottledTransport
+from korsync.api.throttle import ThrottledTransport
 
 log = logging.getLogger("korsync.api")
 
@@ -97,7 +99,9 @@ class ClientOptions:
     ``base_url``. ``auth_scheme`` goes before the token (static or OIDC) in ``Authorization``;
     ``none`` sends the token alone. Retries stop after ``max_attempts`` attempts or when the
     next one could not start within ``deadline_s`` of the first; an attempt in flight may add
-    one ``timeout_s``.
+    one ``timeout_s``. ``rate_limit_per_s`` and ``max_concurrency`` are optional hard ceilings
+    on the pace; ``adaptive=False`` keeps the pace at them instead of learning it (probes, an
+    in-process simulator).
     """
 
     base_url: str
@@ -109,8 +113,9 @@ class ClientOptions:
     language: str | None = None
     connect_timeout_s: float = 10.0
     timeout_s: float = 30.0
-    rate_limit_per_s: float | None = 20.0
-    max_concurrency: int = 4
+    rate_limit_per_s: float | None = None
+    max_concurrency: int | None = None
+    adaptive: bool = True
     max_attempts: int = 6
     deadline_s: float = 300.0
     backoff_initial_s: float = 0.5
@@ -123,7 +128,7 @@ class ClientOptions:
         object.__setattr__(self, "auth_scheme", check_auth_scheme(self.auth_scheme))
         if not 1 <= self.page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
-        if self.max_attempts < 1 or self.max_concurrency < 1:
+        if self.max_attempts < 1 or (self.max_concurrency is not None and self.max_concurrency < 1):
             raise ValueError("max_attempts and max_concurrency must be at least 1")
         positive = (self.backoff_initial_s, self.deadline_s, self.timeout_s, self.connect_timeout_s)
         if min(positive) <= 0 or (self.rate_limit_per_s is not None and self.rate_limit_per_s <= 0):
@@ -150,14 +155,21 @@ def _headers(options: ClientOptions) -> dict[str, str]:
     return headers
 
 
-def _transport(options: ClientOptions, inner: httpx.BaseTransport | None) -> ThrottledTransport:
-    """The throttled transport around ``inner`` (default: pooled HTTP/1.1 with keep-alive)."""
-    if inner is None:
-        size = options.max_concurrency + 2  # headroom for a token request
-        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        inner = httpx.HTTPTransport(limits=limits, retries=0)
-    limiter = RateLimiter(options.rate_limit_per_s) if options.rate_limit_per_s else None
-    return ThrottledTransport(inner, max_concurrency=options.max_concurrency, limiter=limiter)
+def pooled_transport(max_concurrency: int | None) -> httpx.HTTPTransport:
+    """Pooled HTTP/1.1 with keep-alive, a connection for each request the pace may send at once."""
+    size = (max_concurrency or MAX_CONCURRENCY) + 2  # headroom for a token request
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    return httpx.HTTPTransport(limits=limits, retries=0)
+
+
+def options_pace(options: ClientOptions, share: int = 1) -> Pace:
+    """A new adaptive pace within the options' ceilings (``share``: see ``Pace``)."""
+    return Pace(
+        max_rate=options.rate_limit_per_s,
+        max_concurrency=options.max_concurrency,
+        share=share,
+        adaptive=options.adaptive,
+    )
 
 
 def _problem_detail(response: httpx.Response) -> str:
@@ -208,9 +220,17 @@ class ApiClient:
     """A KorusTicket API session; thread-safe, use as a context manager or ``close()`` it."""
 
     def __init__(
-        self, options: ClientOptions, *, transport: httpx.BaseTransport | None = None
+        self,
+        options: ClientOptions,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self.options = options
+        self.pace = pace or options_pace(options)
+        inner = ThrottledTransport(
+            transport or pooled_transport(options.max_concurrency), self.pace
+        )
         self._redactor = Redactor(options.token, options.client_secret)
         self._backoff = Backoff(
             options.backoff_initial_s, options.backoff_max_s, options.backoff_jitter_s
@@ -219,7 +239,7 @@ class ApiClient:
             base_url=options.base_url,
             headers=_headers(options),
             timeout=httpx.Timeout(options.timeout_s, connect=options.connect_timeout_s),
-            transport=_transport(options, transport),
+            transport=inner,
             follow_redirects=False,
         )
         self._auth = TokenAuth(self._token_source(), options.auth_scheme)

@@ -168,7 +168,7 @@ def probe_options(settings: Settings, **overrides: Any) -> ClientOptions:
         "max_attempts": 1,
         "timeout_s": min(settings.http_timeout, PROBE_TIMEOUT_S),
         "connect_timeout_s": PROBE_CONNECT_TIMEOUT_S,
-        "rate_limit_per_s": None,
+        "adaptive": False,
     }
     return client_options(settings, **{**fields, **overrides})
 

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from korsync import status as status_report
-from korsync.api.client import ApiClient
 from korsync.cli import demo
 from korsync.cli.app import (
     engine_for,
@@ -26,7 +25,7 @@ from korsync.cli.app import (
     write_zone,
 )
 from korsync.cli.options import (
-    backfill_share,
+    backfill_client,
     backfill_worker,
     build_client,
     client_options,
@@ -40,6 +39,8 @@ from korsync.daemon import service
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
+from korsync.sync.backfill.processes import default_processes
+from korsync.sync.backfill.walker import DEFAULT_WORKERS
 from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
 
@@ -138,17 +139,16 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    help="Slices walked at once (default KORSYNC_MAX_CONCURRENCY; at most 2 on SQLite, which has"
-    " one writer); each reads its next page while writing the current one.",
+    help=f"Slices walked at once (default KORSYNC_MAX_CONCURRENCY, else {DEFAULT_WORKERS}; at most"
+    " 2 on SQLite, which has one writer); each reads its next page while writing the current one.",
 )
 @click.option(
     "--processes",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Processes sharing the slices, the workers, the rate limit and the requests in flight"
-    " (PostgreSQL; SQLite stays at 1). One Python process keeps about one core busy: use up to"
-    " the cores the machine can spare.",
+    help="Processes sharing the slices, the workers and the pace: each starts at its share and"
+    " adapts to the answers (PostgreSQL; SQLite stays at 1). One Python process keeps about one"
+    " core busy: use up to the cores the machine can spare. Default: 2 on a machine with two"
+    " cores or more, else 1.",
 )
 @click.pass_context
 def backfill(
@@ -156,7 +156,7 @@ def backfill(
     since: dt.datetime | None,
     until: dt.datetime | None,
     workers: int | None,
-    processes: int,
+    processes: int | None,
 ) -> None:
     """Re-walk orders created in a range, in concurrent createdAt slices; resumable.
 
@@ -164,16 +164,17 @@ def backfill(
     """
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
+    processes = processes or default_processes()
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
         processes = 1  # one writer: more processes would only queue for it
     if since is not None and until is not None and until <= since:
         fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
     try:
-        client = ApiClient(backfill_share(settings, processes))
+        client = backfill_client(settings, processes)
     except (SettingsError, ValueError) as exc:
         fail(str(exc))
-    workers = workers or settings.max_concurrency
-    with engine_for(settings) as engine, client, progress_reporter() as progress:
+    workers = workers or settings.max_concurrency or DEFAULT_WORKERS
+    with engine_for(settings) as engine, client, progress_reporter(client.pace) as progress:
         sessions = migrated_sessions(engine)
         options = sync_options(settings).orders
         try:

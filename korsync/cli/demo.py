@@ -39,7 +39,7 @@ def run(engine: Engine, *, orders: int, seed: int, echo: Callable[[str], None]) 
     echo(f"database: {engine.url.render_as_string(hide_password=True)} (migrated)")
     with serve(simulator) as base_url:
         echo(f"simulator: {base_url} with {orders} orders (seed {seed})")
-        options = ClientOptions(base_url=base_url, token=simulator.token, rate_limit_per_s=None)
+        options = ClientOptions(base_url=base_url, token=simulator.token, adaptive=False)
         with ApiClient(options) as client:
             outcomes = run_streams(client, make_session_factory(engine), SyncOptions())
     for outcome in outcomes:

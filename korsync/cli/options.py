@@ -13,7 +13,8 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from korsync.api.client import ApiClient, ClientOptions
+from korsync.api.client import ApiClient, ClientOptions, options_pace
+from korsync.api.pace import Pace
 from korsync.cli.memory import tune_malloc
 from korsync.config import Settings, load_settings
 from korsync.db.engine import make_engine, make_session_factory
@@ -61,6 +62,7 @@ def sync_options(settings: Settings) -> SyncOptions:
     orders = OrdersOptions(
         overlap=dt.timedelta(seconds=settings.overlap_seconds),
         safety_margin=dt.timedelta(seconds=settings.safety_margin_seconds),
+        sweep_interval=dt.timedelta(seconds=settings.orders_sweep_interval),
         reconcile_days=settings.reconcile_days,
         pii=PiiPolicy(settings.pii, key=_secret(settings.pii_key).encode()),
     )
@@ -71,14 +73,12 @@ def sync_options(settings: Settings) -> SyncOptions:
     )
 
 
-def backfill_share(settings: Settings, processes: int) -> ClientOptions:
-    """Client options for one of ``processes`` backfill processes: its share of the rate limit
-    and of the requests in flight, so that together they keep to the settings."""
-    return client_options(
-        settings,
-        rate_limit_per_s=settings.rate_limit / processes,
-        max_concurrency=-(-settings.max_concurrency // processes),
-    )
+def backfill_client(settings: Settings, processes: int) -> ApiClient:
+    """The client of one of ``processes`` backfill processes: its pace starts at, and stays
+    within, its share of the start and of the ceilings, so that together they keep to the
+    settings; each then adapts on its own to the answers all of them get."""
+    options = client_options(settings)
+    return ApiClient(options, pace=options_pace(options, share=processes))
 
 
 @contextmanager
@@ -91,12 +91,12 @@ def backfill_worker(
     configure_logging_for(settings)
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        with ApiClient(backfill_share(settings, processes)) as client:
+        with backfill_client(settings, processes) as client:
             yield client, make_session_factory(engine)
     finally:
         engine.dispose()
 
 
-def daemon_client(settings: Settings, transport: httpx.BaseTransport) -> ApiClient:
-    """The settings' client on the daemon's transport, which applies the rate limit itself."""
-    return ApiClient(client_options(settings, rate_limit_per_s=None), transport=transport)
+def daemon_client(settings: Settings, transport: httpx.BaseTransport, pace: Pace) -> ApiClient:
+    """The settings' client on the daemon's transport and pace."""
+    return ApiClient(client_options(settings), transport=transport, pace=pace)

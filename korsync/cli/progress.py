@@ -1,4 +1,5 @@
-"""Progress of long walks: a tqdm bar (orders/s, ETA) on a terminal, log lines otherwise."""
+"""Progress of long walks: a tqdm bar (orders/s, ETA) on a terminal, log lines otherwise; both
+show the client's current pace (requests/s and in flight) when it has one."""
 
 from __future__ import annotations
 
@@ -11,23 +12,28 @@ from typing import Any
 
 from tqdm import tqdm
 
+from korsync.api.pace import Pace
 from korsync.sync.backfill.walker import Progress
 
 log = logging.getLogger("korsync")
 
 
 @contextmanager
-def progress_reporter(every_s: float = 10.0) -> Iterator[Callable[[int], Progress]]:
+def progress_reporter(
+    pace: Pace | None = None, every_s: float = 10.0
+) -> Iterator[Callable[[int], Progress]]:
     """Yields ``start(total)`` which returns the per-page ``advance(count)`` callback."""
     bars: list[tqdm[Any]] = []
 
     def start(total: int) -> Progress:
         if not sys.stderr.isatty():
-            return _log_lines(total, every_s)
+            return _log_lines(total, every_s, pace)
         bar: tqdm[Any] = tqdm(total=total, unit="order", unit_scale=True, dynamic_ncols=True)
         bars.append(bar)
 
         def advance(count: int) -> None:
+            if pace is not None:
+                bar.set_postfix_str(pace.state.describe(), refresh=False)
             bar.update(count)
 
         return advance
@@ -39,7 +45,7 @@ def progress_reporter(every_s: float = 10.0) -> Iterator[Callable[[int], Progres
             bar.close()
 
 
-def _log_lines(total: int, every_s: float) -> Progress:
+def _log_lines(total: int, every_s: float, pace: Pace | None) -> Progress:
     began = last = time.monotonic()
     done = 0
 
@@ -50,7 +56,10 @@ def _log_lines(total: int, every_s: float) -> Progress:
         if now - last >= every_s or done >= total:
             rate = done / max(now - began, 1e-9)
             eta = (total - done) / rate if rate and total > done else 0
-            log.info("backfill: %d/%d orders, %.0f orders/s, ETA %.0fs", done, total, rate, eta)
+            shown = f", {pace.state.describe()}" if pace is not None else ""
+            log.info(
+                "backfill: %d/%d orders, %.0f orders/s, ETA %.0fs%s", done, total, rate, eta, shown
+            )
             last = now
 
     return advance

@@ -5,10 +5,11 @@ rejected items, items stored without a part that could not be mapped, runs by st
 (``succeeded``, ``failed``, ``interrupted``, ``skipped`` when another daemon held the stream's
 lock or its last run was still busy), failed runs, and whether it is running now. For the
 process: HTTP requests by status code (``error`` for a network failure) and the attempts that
-failed in a way the API client retries (408, 429, 5xx, network errors), the windows the last
-audit left differing and when the last clean audit finished, and ``korsync_build_info``
-(korsync's and Python's versions, value 1). The daemon seeds each scheduled stream's last
-success, lag and staleness threshold, and the audit's gauges, from the database at start-up
+failed in a way the API client retries (408, 429, 5xx, network errors), the requests per
+second and in flight the adaptive pace allows now, the windows the last audit left differing and
+when the last clean audit finished, and ``korsync_build_info`` (korsync's and Python's versions,
+value 1). The daemon seeds each scheduled stream's last success, lag and staleness threshold,
+and the audit's gauges, from the database at start-up
 (``restore``), so a restart leaves no gap until the stream's next run (a day for the catalogue).
 The counters live in memory whether or not ``serve`` exposes them; ``serve`` binds the address
 the settings name (loopback by default) and returns the function that stops the server.
@@ -33,6 +34,7 @@ from prometheus_client import (
 from prometheus_client.exposition import start_http_server
 
 from korsync import __version__
+from korsync.api.pace import Pace
 from korsync.sync.runner import RunTotals
 
 RUN_STATUSES = ("succeeded", "failed", "interrupted", "skipped")
@@ -122,6 +124,16 @@ class Metrics:
             "When the last audit with every window matching the API finished (Unix time)",
             registry=registry,
         )
+        self.pace_rate = Gauge(
+            "korsync_http_pace_rate",
+            "API requests per second the adaptive pace allows now",
+            registry=registry,
+        )
+        self.pace_concurrency = Gauge(
+            "korsync_http_pace_concurrency",
+            "API requests the adaptive pace allows in flight now",
+            registry=registry,
+        )
         Gauge(
             "korsync_build_info",
             "korsync's version and the Python running it (value 1)",
@@ -194,6 +206,11 @@ class Metrics:
         self.requests.labels(code).inc()
         if retryable:
             self.retries.inc()
+
+    def watch_pace(self, pace: Pace) -> None:
+        """Export ``pace``'s current rate and concurrency (the latest pace after a reload)."""
+        self.pace_rate.set_function(lambda: pace.state.rate)
+        self.pace_concurrency.set_function(lambda: pace.state.concurrency)
 
     def serve(self, address: str, port: int) -> Callable[[], None]:
         """Expose ``/metrics`` on ``address:port``; returns the function that stops it."""

@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from korsync.api.client import ApiClient
+from korsync.api.pace import Pace
 from korsync.config import Settings, SettingsError
 from korsync.daemon import systemd
 from korsync.daemon.jobs import JobRunner, record_audit
@@ -40,7 +41,7 @@ from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
 from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, retry_delay, trigger
 from korsync.daemon.signals import Signals
-from korsync.daemon.transport import DaemonTransport
+from korsync.daemon.transport import DaemonTransport, daemon_pace
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
 from korsync.db.migrate import SchemaError, check_schema
@@ -60,11 +61,11 @@ STOP_GRACE_S = 8.0  # SIGTERM to exit stays under 10 s
 class Wiring:
     """What the CLI knows how to build from settings; the daemon calls it again on SIGHUP.
 
-    ``make_client`` must send through the transport given and leave rate limiting to it.
+    ``make_client`` must send through the transport and keep to the pace given.
     """
 
     load_settings: Callable[[], Settings]
-    make_client: Callable[[Settings, httpx.BaseTransport], ApiClient]
+    make_client: Callable[[Settings, httpx.BaseTransport, Pace], ApiClient]
     make_options: Callable[[Settings], SyncOptions]
 
 
@@ -83,13 +84,16 @@ class Daemon:
         self.jobs = JobRunner(engine, self.metrics, self.stopping, self._client_runtime(settings))
 
     def _client_runtime(self, settings: Settings) -> tuple[ApiClient, SyncOptions]:
-        transport = DaemonTransport(
-            self.metrics,
-            self.stopping,
-            max_concurrency=settings.max_concurrency,
-            rate_limit=settings.rate_limit,
+        pace = daemon_pace(
+            self.stopping, max_rate=settings.rate_limit, max_concurrency=settings.max_concurrency
         )
-        return self.wiring.make_client(settings, transport), self.wiring.make_options(settings)
+        transport = DaemonTransport(
+            self.metrics, self.stopping, max_concurrency=settings.max_concurrency
+        )
+        client = self.wiring.make_client(settings, transport, pace)
+        options = self.wiring.make_options(settings)
+        self.metrics.watch_pace(pace)
+        return client, options
 
     def run(self) -> int:
         """Run until a stop signal; the exit status (0 after a clean stop)."""

@@ -1,10 +1,10 @@
-"""The daemon's HTTP transport: the rate limit, a count of every API request for the metrics,
-and a refusal to send new requests once the daemon is stopping.
+"""The daemon's HTTP transport: a count of every API request for the metrics, and a refusal to
+send new requests once the daemon is stopping.
 
-It is given to the API client (``ApiClient(options, transport=…)``, with the client's own rate
-limit switched off) around a pooled ``httpx.HTTPTransport`` sized like the client's default.
-Taking over the rate limit lets shutdown cut short the waits of queued requests (a catalogue
-refresh queues hundreds) instead of letting each wait its turn. When shutdown has begun it
+It is given to the API client (``ApiClient(options, transport=…, pace=…)``) around a pooled
+``httpx.HTTPTransport`` sized like the client's default; the client's pace waits in front of it
+with a sleep that ends when shutdown begins (``daemon_pace``), so the queued requests of a
+catalogue refresh are cut short instead of each waiting its turn. When shutdown has begun it
 raises ``ShuttingDown`` — a ``BaseException``, so neither the client's retry loop nor
 ``run_streams`` mistakes it for an API failure — and the run in flight ends after its last
 committed page, recorded as ``interrupted``, never as a success.
@@ -16,8 +16,9 @@ import threading
 
 import httpx
 
+from korsync.api.client import pooled_transport
+from korsync.api.pace import Pace
 from korsync.api.retries import RETRY_STATUSES
-from korsync.api.throttle import RateLimiter
 from korsync.daemon.metrics import Metrics
 
 
@@ -25,38 +26,35 @@ class ShuttingDown(BaseException):
     """The daemon is stopping: no new API request is sent."""
 
 
+def daemon_pace(
+    stopping: threading.Event, *, max_rate: float | None, max_concurrency: int | None
+) -> Pace:
+    """The pace shared by all the daemon's streams; waiting for a turn ends when it stops."""
+    return Pace(max_rate=max_rate, max_concurrency=max_concurrency, sleep=stopping.wait)
+
+
 class DaemonTransport(httpx.BaseTransport):
-    """Rate-limits and counts requests; raises ``ShuttingDown`` once ``stopping`` is set."""
+    """Counts requests; raises ``ShuttingDown`` once ``stopping`` is set."""
 
     def __init__(
         self,
         metrics: Metrics,
         stopping: threading.Event,
         *,
-        max_concurrency: int,
-        rate_limit: float | None,
+        max_concurrency: int | None,
         inner: httpx.BaseTransport | None = None,
     ) -> None:
-        size = max_concurrency + 2  # headroom for a token request, as the client's default
-        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        self._inner = inner or httpx.HTTPTransport(limits=limits, retries=0)
+        self._inner = inner or pooled_transport(max_concurrency)
         self._metrics, self._stopping = metrics, stopping
-        # Waiting for a turn ends early when shutdown begins.
-        self._limiter = RateLimiter(rate_limit, sleep=self._pause) if rate_limit else None
-
-    def _pause(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
 
     def _check(self) -> None:
         if self._stopping.is_set():
             raise ShuttingDown("korsync is stopping; no new API request")
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` in its turn unless stopping; count it however it ends."""
+        """Send ``request`` unless stopping (checked after the pace's wait); count it however
+        it ends."""
         self._check()
-        if self._limiter is not None:
-            self._limiter.acquire()
-            self._check()
         try:
             response = self._inner.handle_request(request)
         except Exception:

@@ -1,7 +1,8 @@
 """The WSGI application: routing, authentication, latency and faults around the routes.
 
 Order of work per request, as a gateway in front of API Platform would do it: ``/_sim/``
-goes to the control API (no token, no faults); otherwise latency, then the fault draw (a
+goes to the control API (no token, no faults); otherwise the rate limit (a 429 at once),
+latency, then the fault draw (a
 gateway-level fault answers at once), the token endpoint or route match (404/405), the bearer
 token (401), a forbidden catalogue model (403), the handler, and finally the body-level faults.
 Faults that cannot be rendered in-process raise what httpx raises on the wire: ``reset`` raises
@@ -25,6 +26,7 @@ from korsync.fake_api.auth import TOKEN_PATH, AuthError
 from korsync.fake_api.faults import EARLY_FAULTS, FAULT_KINDS, GET_ONLY_FAULTS, FaultPicker
 from korsync.fake_api.hydra import ApiProblem, Query, problem, reason
 from korsync.fake_api.messages import JSON, Request, Response, error_response
+from korsync.fake_api.ratelimit import RateLimit
 from korsync.fake_api.routes_booking import ROUTES as BOOKING_ROUTES
 from korsync.fake_api.routes_catalogue import ROUTES as CATALOGUE_ROUTES
 from korsync.fake_api.routes_events import ROUTES as EVENT_ROUTES
@@ -49,6 +51,8 @@ class Application:
         models |= {"events"} if sim.config.has_events else set()
         self.router = Router((*BOOKING_ROUTES, *CATALOGUE_ROUTES, *EVENT_ROUTES), models)
         self.picker = FaultPicker(sim.config.seed)
+        limit = sim.config.rate_limit
+        self.rate_limit = RateLimit(limit) if limit is not None else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request.from_environ(environ)
@@ -76,6 +80,9 @@ class Application:
         """The response to ``request`` and the fault it carries (``None`` when healthy)."""
         if request.path == "/_sim" or request.path.startswith("/_sim/"):
             return control.handle(self.sim, request), None
+        refusal = self.rate_limit.refusal(request) if self.rate_limit is not None else None
+        if refusal is not None:
+            return refusal, None
         if self.sim.config.latency_ms:
             time.sleep(self.sim.config.latency_ms / 1000)
         route, params, miss = self._match(request)

@@ -8,7 +8,8 @@ into the shell that runs korsync; then it serves. ``--auth bare`` wants the toke
 ``Authorization``, as the API docs' curl examples send it; ``--forbidden-model events`` answers
 the older catalogue model's routes with a 403; ``--created-filters date`` takes only
 dates in ``createdAt[...]`` filters (a time gets a 400); ``--shape docs-orders`` and
-``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``). Loopback by
+``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``); ``--rate-limit N``
+answers beyond N requests per second per token with a 429 (``fake_api.ratelimit``). Loopback by
 default; every option also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
 
@@ -68,6 +69,7 @@ def build_simulator(
     created_filters: str = "time",
     forbidden_model: str = "none",
     shapes: tuple[str, ...] = (),
+    rate_limit: float | None = None,
 ) -> Simulator:
     """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
     the simulator's fixed default instant)."""
@@ -85,6 +87,7 @@ def build_simulator(
         forbidden_model=forbidden_model,  # type: ignore[arg-type]  # click.Choice checked it
         created_filters=created_filters,  # type: ignore[arg-type]  # click.Choice checked it
         shapes=shapes,
+        rate_limit=rate_limit,
     )
     return Simulator(config)
 
@@ -180,6 +183,13 @@ def _announce(sim: Simulator, base_url: str) -> None:
     " offer's /tickets collection.",
 )
 @click.option(
+    "--rate-limit",
+    type=click.FloatRange(0, 1_000_000, min_open=True),
+    metavar="N",
+    help="Requests per second allowed per token (bursts of N); beyond it a 429 with Retry-After."
+    " Default: unlimited. On exit it says how many requests were answered and refused.",
+)
+@click.option(
     "--now",
     callback=_instant,
     metavar="ISO-DATETIME",
@@ -200,13 +210,14 @@ def fake_api(
     auth: str,
     created_filters: str,
     shapes: tuple[str, ...],
+    rate_limit: float | None,
     now: dt.datetime | None,
 ) -> None:
     """Serve a simulated KorusTicket API (seeded data, opt-in faults) on HTTP."""
     sim = build_simulator(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
         organizations, now or dt.datetime.now(dt.UTC), auth, created_filters,
-        forbidden_model=forbidden_model, shapes=shapes,
+        forbidden_model=forbidden_model, shapes=shapes, rate_limit=rate_limit,
     )  # fmt: skip
     stop = threading.Event()
 
@@ -228,4 +239,17 @@ def fake_api(
         sys.exit(1)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _report_rate_limit(sim)
+
+
+def _report_rate_limit(sim: Simulator) -> None:
+    """With ``--rate-limit``: how many requests were answered and refused, for a benchmark."""
+    limit = sim.wsgi.rate_limit
+    if limit is not None:
+        total = limit.allowed + limit.refused
+        share = limit.refused / total if total else 0.0
+        click.echo(
+            f"rate limit {limit.per_second:g}/s: {limit.allowed} answered,"
+            f" {limit.refused} refused with 429 ({share:.1%})"
+        )
     click.echo("stopped")

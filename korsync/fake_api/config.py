@@ -14,6 +14,8 @@ the real API may); the default ``"time"`` also takes a date-time, with or withou
 model with a 403, as an account kept from one model may be answered; ``"none"`` (the default)
 forbids nothing. Unlike a model the account is not on (404), its rows still exist: offers and
 products of it are still listed, and offer tickets still point at its forms.
+``rate_limit`` (requests per second per token, ``None``: unlimited) answers requests beyond it
+with a 429 and ``Retry-After`` (``korsync.fake_api.ratelimit``).
 ``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
 ``docs-orders``, ``iri-tickets``); none by default.
 """
@@ -60,6 +62,7 @@ class SimConfig:
     clock_running: bool = True
     history_days: int = 365
     shapes: tuple[str, ...] = ()
+    rate_limit: float | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.orders < MAX_INDEX // 1024:
@@ -83,6 +86,8 @@ class SimConfig:
             raise ValueError("token_lifetime and history_days must be positive")
         if min(self.latency_ms, self.arrival_rate, self.change_rate) < 0:
             raise ValueError("latency_ms, arrival_rate and change_rate must not be negative")
+        if self.rate_limit is not None and not 0 < self.rate_limit < float("inf"):
+            raise ValueError("rate_limit must be a positive number of requests per second")
         if self.now is not None and self.now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
 

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.errors import StatusError
 from korsync.api.jsonld import as_uuid, iri_id
+from korsync.api.pace import MAX_CONCURRENCY
 from korsync.api.pagination import Page
 from korsync.db.upsert import MAX_PARAMS
 from korsync.models import metadata
@@ -263,7 +264,7 @@ def _catalog(refresh: CatalogueRefresh, catalog_id: uuid.UUID) -> None:
         cr.offer_rows(catalog_id),
         ("offers", "catalog_id", catalog_id),
     )
-    with ThreadPoolExecutor(refresh.client.options.max_concurrency) as pool:
+    with ThreadPoolExecutor(refresh.client.options.max_concurrency or MAX_CONCURRENCY) as pool:
         for done in [pool.submit(_offer, refresh, catalog_id, offer) for offer in offers]:
             done.result()
 

@@ -1,10 +1,15 @@
 """The orders streams: the incremental walk by ``createdAt`` watermark, and the reconcile pass
 that re-reads orders still able to change.
 
-Incremental: ``order[createdAt]=asc`` from ``createdAt[strictly_after]`` = watermark minus an
-overlap, so orders sharing the watermark's second (or committed late upstream) are read again
-and upserted, never skipped or duplicated. Each page commits with the new watermark: the
-highest ``createdAt`` committed so far, capped at the run's start minus a safety margin.
+Incremental: ``order[createdAt]=asc``. A *sweep* reads from ``createdAt[strictly_after]`` = the
+last sweep's watermark minus an overlap, so orders sharing the watermark's second (or committed
+late upstream) are read again and upserted, never skipped or duplicated. Between sweeps
+(``tail``: every ``sweep_interval``) a pass is a *poll* from ``createdAt[after]`` = the newest
+``createdAt`` committed, inclusive: cheap enough to run every few seconds, one request when
+nothing is new. When the API filters by date only, a poll would re-read the whole day every few
+seconds, so passes between sweeps send nothing (the sweeps keep the old pace). Each page
+commits with the new watermark — the highest ``createdAt`` committed so far, capped at the
+run's start minus a safety margin — and the tail.
 
 Reconcile: the API has no ``updatedAt``, so orders created within ``reconcile_days`` are read
 again in full and updated in place (cancellations, ticket vouchers, beneficiaries, documents).
@@ -27,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.filters import TimeFormat, filter_time
 from korsync.pii import PiiPolicy
-from korsync.sync import filter_format, state
+from korsync.sync import filter_format, state, tail
 from korsync.sync.mapping import utcnow
 from korsync.sync.order_rows import order_rows
 from korsync.sync.pages import BeforeWrite, MappedPage, PageCommits
@@ -44,6 +49,7 @@ class OrdersOptions:
 
     overlap: dt.timedelta = dt.timedelta(minutes=10)
     safety_margin: dt.timedelta = dt.timedelta(seconds=60)
+    sweep_interval: dt.timedelta = dt.timedelta(minutes=5)  # 0: every pass sweeps
     reconcile_days: int = 30
     pii: PiiPolicy = dataclasses.field(default_factory=PiiPolicy)
 
@@ -69,37 +75,64 @@ def incremental_query(
     return params
 
 
+def poll_query(newest: dt.datetime, time_format: TimeFormat) -> dict[str, Any]:
+    """A poll's query: from the newest ``createdAt`` committed on, inclusive (orders sharing
+    its second may have committed since), oldest first."""
+    return {"order[createdAt]": "asc", "createdAt[after]": filter_time(newest, time_format)}
+
+
 def sync_orders(
     client: ApiClient, sessions: sessionmaker[Session], options: OrdersOptions
 ) -> StreamRun:
-    """One incremental pass; returns the finished run (raises after recording a failure). A
-    400 naming the filter makes the API be probed again and the walk run once more, in the
-    same run, from the watermark committed so far."""
+    """One incremental pass, a poll or a sweep (``korsync.sync.tail``); returns the finished
+    run (raises after recording a failure). A 400 naming the filter makes the API be probed
+    again and the walk run once more, in the same run, from what was committed so far."""
     started = utcnow()
     with sessions() as session:
         watermark = state.watermark(session, "orders")
+        position = tail.load(session)
     ceiling = started - options.safety_margin
+    sweep = position.sweep_due(started, options.sweep_interval)
+    newest = position.tail
+    day_only = filter_format.current(sessions) is TimeFormat.DATE
 
-    def save_watermark(session: Session, mapped: MappedPage) -> None:
-        # The running watermark moves only once the page has committed (below): this may run
+    def save_page(session: Session, mapped: MappedPage) -> None:
+        # The running marks move only once the page has committed (below): this may run
         # again for the page, without items the database refused.
-        latest = latest_created(mapped.rows, watermark)
-        if latest is not None:
-            state.save(session, "orders", watermark=min(latest, ceiling))
+        latest, seen = latest_created(mapped.rows, watermark), latest_created(mapped.rows, newest)
+        moved = dataclasses.replace(position, tail=min(seen, started) if seen else None)
+        tail.save(session, moved, watermark=min(latest, ceiling) if latest else None)
 
     with StreamRun(sessions, "orders", "incremental") as run, _reader() as reader:
-        run.details = {"watermark_before": _show(watermark)}
+        run.details = {"watermark_before": _show(watermark), "kind": "sweep" if sweep else "poll"}
+        if day_only and not sweep:
+            run.details["kind"] = "none"  # a poll would re-read the whole day; the sweep will
+            return run
 
         def walk(time_format: TimeFormat) -> None:
-            nonlocal watermark
-            params = incremental_query(watermark, options.overlap, time_format)
+            nonlocal watermark, newest
+            if sweep or newest is None:
+                params = incremental_query(
+                    _sweep_from(position, watermark), options.overlap, time_format
+                )
+            else:
+                params = poll_query(newest, time_format)
             run.details["query"] = params
-            for mapped in commit_orders(run, client, params, reader, options, save_watermark):
+            for mapped in commit_orders(run, client, params, reader, options, save_page):
                 watermark = latest_created(mapped.rows, watermark)
+                newest = latest_created(mapped.rows, newest)
                 shown = _show(min(watermark, ceiling) if watermark else None)
                 run.details["watermark_after"] = shown
 
         filter_format.walk_with_format(client, sessions, walk, filtered=watermark is not None)
+        if sweep:
+            swept = tail.Tail(
+                tail=min(newest, started) if newest else None,
+                swept_at=started,
+                swept_to=min(watermark, ceiling) if watermark else None,
+            )
+            with sessions.begin() as session:
+                tail.save(session, swept)
     return run
 
 
@@ -154,6 +187,14 @@ def latest_created(rows: RowSet, current: dt.datetime | None) -> dt.datetime | N
 def _reader() -> ThreadPoolExecutor:
     """The thread that reads the next page while the current one is written."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch")
+
+
+def _sweep_from(position: tail.Tail, watermark: dt.datetime | None) -> dt.datetime | None:
+    """Where a sweep starts before its overlap: the last sweep's watermark (so orders committed
+    late since then are caught however far polls moved on), else the watermark."""
+    if watermark is None:
+        return None
+    return min(position.swept_to, watermark) if position.swept_to else watermark
 
 
 def _show(value: dt.datetime | None) -> str | None:

@@ -35,7 +35,7 @@ def mock_client() -> Iterator[Callable[..., ApiClient]]:
 
     def build(handler: Handler, **options: Any) -> ApiClient:
         options.setdefault("token", TOKEN)
-        options.setdefault("rate_limit_per_s", None)
+        options.setdefault("adaptive", False)
         client = ApiClient(
             ClientOptions(base_url=BASE_URL, **options), transport=httpx.MockTransport(handler)
         )

@@ -28,8 +28,8 @@ from tests.support.upstream import ORDERS, Upstream, filtering, sample_orders
 def _runner(engine: Engine, sim: Simulator) -> tuple[JobRunner, Metrics]:
     metrics, stopping = Metrics(), threading.Event()
     inner = httpx.WSGITransport(app=sim.wsgi)
-    transport = DaemonTransport(metrics, stopping, max_concurrency=4, rate_limit=None, inner=inner)
-    options = ClientOptions(base_url="http://korus.test", token=sim.token, rate_limit_per_s=None)
+    transport = DaemonTransport(metrics, stopping, max_concurrency=4, inner=inner)
+    options = ClientOptions(base_url="http://korus.test", token=sim.token, adaptive=False)
     client = ApiClient(options, transport=transport)
     return JobRunner(engine, metrics, stopping, (client, SyncOptions())), metrics
 

@@ -29,15 +29,11 @@ def _runner(
     """A job runner whose client talks to ``sim`` in-process (or through ``inner``)."""
     metrics, stopping = Metrics(), threading.Event()
     transport = DaemonTransport(
-        metrics,
-        stopping,
-        max_concurrency=4,
-        rate_limit=None,
-        inner=inner or httpx.WSGITransport(app=sim.wsgi),
+        metrics, stopping, max_concurrency=4, inner=inner or httpx.WSGITransport(app=sim.wsgi)
     )
     defaults: dict[str, Any] = {"base_url": "http://korus.test", "token": sim.token}
     client = ApiClient(
-        ClientOptions(**{**defaults, "rate_limit_per_s": None, **options}), transport=transport
+        ClientOptions(**{**defaults, "adaptive": False, **options}), transport=transport
     )
     return JobRunner(engine, metrics, stopping, (client, SyncOptions())), metrics, stopping
 

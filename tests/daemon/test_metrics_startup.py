@@ -1,5 +1,6 @@
 """``korsync run`` exports each stream's last success, lag and staleness threshold from the
-database as soon as it starts, before the stream runs again, and says which korsync it is."""
+database as soon as it starts, before the stream runs again, says which korsync it is and what
+pace its requests keep."""
 
 from __future__ import annotations
 
@@ -104,3 +105,6 @@ def test_a_restarted_daemon_exports_the_catalogue_freshness_before_its_next_run(
     assert _value(samples, "korsync_stream_stale_after_seconds", **catalogue) == stale_after
     build = {"version": korsync.__version__, "python_version": platform.python_version()}
     assert _value(samples, "korsync_build_info", **build) == 1
+    rate = _value(samples, "korsync_http_pace_rate")
+    assert rate is not None and 0 < rate <= float(FAST["KORSYNC_RATE_LIMIT"])
+    assert (_value(samples, "korsync_http_pace_concurrency") or 0) >= 1

@@ -86,7 +86,7 @@ class SimHarness:
             options.setdefault("token_url", self.sim.token_path)
         else:
             options.setdefault("token", self.sim.token)
-        options.setdefault("rate_limit_per_s", None)
+        options.setdefault("adaptive", False)
         transport = httpx.WSGITransport(app=self.recorder)
         client = ApiClient(ClientOptions(base_url=BASE_URL, **options), transport=transport)
         self.clients.append(client)

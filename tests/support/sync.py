@@ -54,7 +54,7 @@ def make_client(
     defaults: dict[str, Any] = {
         "base_url": "http://korus.test",
         "token": sim.token,
-        "rate_limit_per_s": None,
+        "adaptive": False,
         "backoff_initial_s": 0.01,
         "backoff_max_s": 0.05,
         "backoff_jitter_s": 0.01,

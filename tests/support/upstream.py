@@ -64,7 +64,7 @@ class Upstream:
         defaults: dict[str, Any] = {
             "base_url": self.origin,
             "token": TOKEN,
-            "rate_limit_per_s": None,
+            "adaptive": False,
             "max_attempts": 2,
             "backoff_initial_s": 0.001,
             "backoff_max_s": 0.001,

@@ -25,7 +25,7 @@ from korsync.sync.backfill.walker import plan_days
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
 from tests.support.sync import NOW, CountingTransport, assert_orders_mirrored, make_client, make_sim
 
-OPTIONS = OrdersOptions()
+OPTIONS = OrdersOptions(sweep_interval=dt.timedelta(0))  # every pass sweeps the overlap
 DATE_ONLY = "date only: orders are re-read a day at a time"
 
 

@@ -19,7 +19,7 @@ from korsync.sync.orders import OrdersOptions, sync_orders
 from korsync.sync.reservations import sync_reservations
 from tests.support.sync import NOW, CountingTransport, assert_orders_mirrored
 
-OPTIONS = OrdersOptions()
+OPTIONS = OrdersOptions(sweep_interval=dt.timedelta(0))  # every pass sweeps the overlap
 
 
 def test_first_sync_mirrors_every_order(

@@ -4,7 +4,7 @@ One Python process spends most of a backfill holding its interpreter lock (parsi
 building statements), so on a machine with more than one core the slices are shared between
 this process and spawned worker processes. Each worker opens its own API client and database
 engine through the ``open_worker`` factory it is given (like this process's, with its share of
-the rate limit and of the requests in flight), takes slice numbers from a shared queue and walks
+the pace), takes slice numbers from a shared queue and walks
 them exactly as a single process would: rows and the slice's checkpoint commit together per
 page. Workers send what each page did back here, where the progress bar advances and the run's
 counters are summed and recorded. The first error anywhere ends the whole backfill: workers are
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -35,6 +36,12 @@ from korsync.sync.runner import StreamRun
 
 OpenWorker = Callable[[], AbstractContextManager[tuple[ApiClient, sessionmaker[Session]]]]
 MAIN = "main"
+
+
+def default_processes() -> int:
+    """Processes a backfill uses unless told: two where there are two cores, since one Python
+    process keeps about one busy and the database needs the rest."""
+    return min(2, os.cpu_count() or 1)
 
 
 class BackfillWorkerError(RuntimeError):

@@ -222,6 +222,9 @@ class Backfill:
             future.result()
 
 
+DEFAULT_WORKERS = 8  # slices at once unless told: enough to fill the pace's usual concurrency
+
+
 def is_sqlite(sessions: sessionmaker[Session]) -> bool:
     return bool(sessions.kw["bind"].dialect.name == "sqlite")
 
