@@ -73,12 +73,13 @@ def dialect_insert(table: Table, dialect: str) -> Any:
 def _unique(rows: Iterable[Mapping[str, Any]], table: Table) -> list[Mapping[str, Any]]:
     """Dedupe by id (last wins) and sort by id, refusing keys that are not columns. Sorting
     makes concurrent writers (backfill slices) lock rows in one order, so they cannot
-    deadlock each other."""
-    by_id = {row["id"]: row for row in rows}
+    deadlock each other. Rows are keyed by ``_id_order``: two UUIDs are equal exactly when
+    their integers are, and an int hashes and sorts in C where a UUID calls Python code."""
+    by_id = {_id_order(row["id"]): row for row in rows}
     unknown = set().union(*by_id.values()) - set(table.columns.keys())
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
-    return [by_id[key] for key in sorted(by_id, key=_id_order)]
+    return [by_id[key] for key in sorted(by_id)]
 
 
 def _id_order(row_id: Any) -> Any:

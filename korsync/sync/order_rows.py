@@ -38,10 +38,38 @@ from korsync.sync.rowset import RowSet, child_list
 CUSTOMER_FIELDS = ("title", "firstname", "lastname", "email", "phone", "country", "language")
 BENEFICIARY_FIELDS = ("title", "firstname", "lastname", "email", "phone", "nationality")
 # (column, field) pairs, and the columns of a ticket without a beneficiary (half of them).
-CUSTOMER_COLUMNS = tuple((f"customer_{name}", name) for name in CUSTOMER_FIELDS)
-BENEFICIARY_COLUMNS = tuple((f"beneficiary_{name}", name) for name in BENEFICIARY_FIELDS)
+# (column, reader, field) triples read by ``_columns``, in the rows' column order.
+ORDER_COLUMNS = (
+    ("reference", v.key_text, "reference"),
+    ("external_reference", v.key_text, "externalReference"),
+    ("connector_reference", v.text, "connectorReference"),
+    ("status", v.key_text, "status"),
+    ("cancelled_at", v.timestamp, "cancelledAt"),
+    ("total_amount_incl_tax", v.money, "totalAmountInclTax"),
+    ("total_amount_excl_tax", v.money, "totalAmountExclTax"),
+    ("notes", v.text, "notes"),
+)
+CUSTOMER_COLUMNS = (
+    *((f"customer_{name}", v.text, name) for name in CUSTOMER_FIELDS),
+    ("customer_optin", v.boolean, "optin"),
+)
+ITEM_COLUMNS = (
+    ("date", v.date, "date"),
+    ("quantity", v.integer, "quantity"),
+    *((v.snake(name), v.money, name) for name in ITEM_AMOUNTS),
+)
+TICKET_COLUMNS = (
+    ("voucher", v.text, "voucher"),
+    ("occurs_at", v.timestamp, "occursAt"),
+    ("status", v.text, "status"),
+)
+TICKET_FLAGS = (
+    ("beneficiary_designation_deadline", v.timestamp, "beneficiaryDesignationDeadline"),
+    ("beneficiary_amendable", v.boolean, "beneficiaryAmendable"),
+)
+BENEFICIARY_COLUMNS = tuple((f"beneficiary_{name}", v.text, name) for name in BENEFICIARY_FIELDS)
 NO_BENEFICIARY = dict.fromkeys(
-    [*(column for column, _ in BENEFICIARY_COLUMNS), "beneficiary_date_of_birth",
+    [*(column for column, _, _ in BENEFICIARY_COLUMNS), "beneficiary_date_of_birth",
      "beneficiary_place_of_birth"]
 )  # fmt: skip
 
@@ -74,7 +102,7 @@ def _documents(rows: RowSet, item: Mapping[str, Any], order_id: uuid.UUID) -> No
     for position, document in enumerate(documents if isinstance(documents, list) else []):
         iri = document.get("@id") if isinstance(document, Mapping) else document
         document_id = v.jsonld_id(document) if isinstance(document, Mapping) else None
-        document_id = document_id or jsonld.iri_id(iri)
+        document_id = document_id or jsonld.iri_id_once(iri)
         if document_id is None:
             rows.note(f"documents[{position}]: names no document id: {iri!r:.80} (kept in raw)")
         rows.placeholder("order_documents", document_id, order_id=order_id)
@@ -90,6 +118,23 @@ def _value(
     except v.MappingError as exc:
         rows.note(f"{exc}; stored as NULL (kept in raw)")
         return None
+
+
+Reader = Callable[[Mapping[str, Any], str], Any]
+Columns = tuple[tuple[str, Reader, str], ...]  # (column, reader, field)
+
+
+def _columns(rows: RowSet, item: Mapping[str, Any], columns: Columns) -> dict[str, Any]:
+    """``{column: read(item, field)}``, each value read as ``_value`` reads it.
+
+    Nearly every value reads cleanly, so all are read in one comprehension (a function call
+    per value less, a fifth of the mapping); only when one fails are they read again one by
+    one, which notes each failure in the same order as ever (the readers have no side effect).
+    """
+    try:
+        return {column: read(item, field) for column, read, field in columns}
+    except v.MappingError:
+        return {column: _value(rows, read, item, field) for column, read, field in columns}
 
 
 def _ref(rows: RowSet, item: Mapping[str, Any], field: str, where: str = "") -> uuid.UUID | None:
@@ -122,7 +167,7 @@ def _beneficiary(rows: RowSet, beneficiary: Any) -> dict[str, Any]:
     if not beneficiary or not isinstance(beneficiary, Mapping):
         return NO_BENEFICIARY
     return {
-        **{column: _value(rows, v.text, beneficiary, name) for column, name in BENEFICIARY_COLUMNS},
+        **_columns(rows, beneficiary, BENEFICIARY_COLUMNS),
         "beneficiary_date_of_birth": _birth_date(rows, beneficiary),
         "beneficiary_place_of_birth": _value(rows, v.text, beneficiary, "placeOfBirth"),
     }
@@ -140,7 +185,7 @@ def _catalog_of(items: list[Any]) -> uuid.UUID | None:
     """The dev docs' orders carry no ``catalog``; their products' IRIs name it."""
     for line in items:
         if isinstance(line, Mapping):
-            catalog_id = v.ref_parents(line, "product").get("catalog")
+            catalog_id = v.ref_parent(line, "product", "catalog")
             if catalog_id is not None:
                 return catalog_id
     return None
@@ -161,16 +206,8 @@ def _order(
         "organization_id": _ref(rows, item, "organization"),
         "reservation_id": _ref(rows, item, "reservation"),
         "created_at": v.timestamp(item, "createdAt"),
-        "reference": _value(rows, v.key_text, item, "reference"),
-        "external_reference": _value(rows, v.key_text, item, "externalReference"),
-        "connector_reference": _value(rows, v.text, item, "connectorReference"),
-        "status": _value(rows, v.key_text, item, "status"),
-        "cancelled_at": _value(rows, v.timestamp, item, "cancelledAt"),
-        "total_amount_incl_tax": _value(rows, v.money, item, "totalAmountInclTax"),
-        "total_amount_excl_tax": _value(rows, v.money, item, "totalAmountExclTax"),
-        "notes": _value(rows, v.text, item, "notes"),
-        **{column: _value(rows, v.text, customer, name) for column, name in CUSTOMER_COLUMNS},
-        "customer_optin": _value(rows, v.boolean, customer, "optin"),
+        **_columns(rows, item, ORDER_COLUMNS),
+        **_columns(rows, customer, CUSTOMER_COLUMNS),
         "raw": _without(item, "items"),
         "synced_at": now,
         "deleted_at": None,  # returned by the API, so live: an order seen again is undeleted
@@ -179,7 +216,9 @@ def _order(
 
 def _without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
     """``item`` less the embedded list ``key``, whose members are stored as rows of their own."""
-    return {name: value for name, value in item.items() if name != key}
+    kept = dict(item)  # copied in C, then one key dropped: the order of the others is kept
+    kept.pop(key, None)
+    return kept
 
 
 def _item(
@@ -197,9 +236,7 @@ def _item(
             "order_id": order_id,
             "position": position,
             "product_id": product_id,
-            "date": _value(rows, v.date, line, "date"),
-            "quantity": _value(rows, v.integer, line, "quantity"),
-            **{v.snake(name): _value(rows, v.money, line, name) for name in ITEM_AMOUNTS},
+            **_columns(rows, line, ITEM_COLUMNS),
             "raw": _without(line, "tickets"),
             "synced_at": now,
         },
@@ -226,7 +263,7 @@ def _ticket(
 ) -> dict[str, Any]:
     order_id, item_id, ticket_id = ids
     event_id = _ref(rows, ticket, "event", f"tickets[{position}].")
-    rows.placeholder("events", event_id, catalog_id=v.ref_parents(ticket, "event").get("catalog"))
+    rows.placeholder("events", event_id, catalog_id=v.ref_parent(ticket, "event", "catalog"))
     required = ticket.get("requiredBeneficiaryFields")
     return {
         "id": ticket_id,
@@ -234,14 +271,9 @@ def _ticket(
         "order_item_id": item_id,
         "position": position,
         "event_id": event_id,
-        "voucher": _value(rows, v.text, ticket, "voucher"),
-        "occurs_at": _value(rows, v.timestamp, ticket, "occursAt"),
-        "status": _value(rows, v.text, ticket, "status"),
+        **_columns(rows, ticket, TICKET_COLUMNS),
         "required_beneficiary_fields": required if isinstance(required, list) else None,
-        "beneficiary_designation_deadline": _value(
-            rows, v.timestamp, ticket, "beneficiaryDesignationDeadline"
-        ),
-        "beneficiary_amendable": _value(rows, v.boolean, ticket, "beneficiaryAmendable"),
+        **_columns(rows, ticket, TICKET_FLAGS),
         **_beneficiary(rows, ticket.get("beneficiary")),
         "raw": dict(ticket),
         "synced_at": now,

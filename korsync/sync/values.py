@@ -196,3 +196,11 @@ def ref_parents(item: Mapping[str, Any], field: str) -> dict[str, uuid.UUID]:
     if isinstance(value, dict):
         value = value.get("@id")
     return jsonld.iri_ids(value) if isinstance(value, str) else {}
+
+
+def ref_parent(item: Mapping[str, Any], field: str, name: str) -> uuid.UUID | None:
+    """``ref_parents(item, field).get(name)``, without building the dict (mapping's hot path)."""
+    value = item.get(field)
+    if isinstance(value, dict):
+        value = value.get("@id")
+    return jsonld.iri_id_of(value, name) if isinstance(value, str) else None

@@ -29,6 +29,33 @@ def test_iri_id_tolerates_garbage(garbage: object) -> None:
     assert iri_id(garbage) is None
 
 
+@pytest.mark.parametrize(
+    "iri",
+    [
+        f"/v1/booking/documents/{OFF}",
+        f"/v1/booking/documents/{str(OFF).upper()}",
+        f"/{OFF}",
+        f"//{CAT}/documents/{OFF}",
+        f"/documents/{OFF}?page=2",
+        f"/documents/{OFF}#{CAT}",
+        f"/documents/{OFF} ",
+        f" /documents/{OFF}",
+        f"/documents/\t{OFF}",
+        f"/documents/{OFF.hex}",
+        f"/documents/urn:uuid:{OFF}",
+        f"/documents/{OFF}/",
+        f"/documents/x{OFF}",
+        f"/documents/{str(OFF)[:-1]}g",
+        f"/.well-known/genid/{OFF}",
+    ],
+)
+def test_iri_id_once_reads_as_iri_id(iri: str) -> None:
+    """The uncached reading, with its shortcut for plain paths ending in a UUID, gives
+    ``iri_id``'s answer, and leaves everything else (hosts, queries, whitespace, other UUID
+    spellings) to the URL parser."""
+    assert jsonld.iri_id_once(iri) == iri_id(iri)
+
+
 def test_iri_ids_new_model_session() -> None:
     """An offer-ticket session IRI yields catalog, offer, ticket and session ids."""
     iri = f"/v1/ticketing/catalogs/{CAT}/offers/{OFF}/tickets/{TIX}/sessions/{SES}"

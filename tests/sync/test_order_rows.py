@@ -147,3 +147,27 @@ def test_a_value_its_column_cannot_hold_is_null_and_noted() -> None:
     assert order["total_amount_incl_tax"] is None
     assert order["raw"]["totalAmountInclTax"] == "ten euros"
     assert any("totalAmountInclTax: not an amount" in note for note in rows.notes)
+
+
+def test_values_that_cannot_be_held_are_noted_in_field_order_and_the_rest_kept() -> None:
+    """Several unholdable values in one part: each column of them is NULL, each noted once and
+    in the fields' order, and the part's other columns keep their values."""
+    order = _order(totalAmountInclTax="ten euros", cancelledAt="soon", status="x" * 501)
+    order["customer"]["optin"] = "yes"
+    order["items"][0]["quantity"] = 2**40
+    order["items"][0]["tickets"][0]["beneficiary"]["lastname"] = {"text": "Doe"}
+    rows = order_rows(order, NOW)
+    (stored,), (item,), (ticket,) = (
+        rows.rows[name] for name in ("orders", "order_items", "order_item_tickets")
+    )
+    assert [note.split(":")[0] for note in rows.notes] == [
+        "status", "cancelledAt", "totalAmountInclTax", "optin", "quantity", "lastname",
+    ]  # fmt: skip
+    assert (stored["status"], stored["cancelled_at"], stored["total_amount_incl_tax"]) == (
+        None, None, None,
+    )  # fmt: skip
+    assert stored["reference"] == "KT-ORD-123456"
+    assert stored["total_amount_excl_tax"] == Decimal("83.33")
+    assert (stored["customer_firstname"], stored["customer_optin"]) == ("Zoë", None)
+    assert (item["quantity"], item["unit_amount_incl_tax"]) == (None, Decimal("100.00"))
+    assert (ticket["beneficiary_lastname"], ticket["beneficiary_firstname"]) == (None, "Ann")
