@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from korsync.cli.memory import tune_malloc
+from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
 from korsync.db.migrate import SchemaError, check_schema
@@ -169,4 +169,5 @@ def main(ctx: click.Context, env_file: str | None, database_url: str | None) -> 
     overrides = {"database_url": database_url} if database_url else {}
     ctx.obj = AppContext(env_file=env_file, overrides=overrides)
     tune_malloc()
+    tune_gc()
     configure_logging_from_env()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.api.client import ApiClient, ClientOptions, options_pace
 from korsync.api.pace import Pace
-from korsync.cli.memory import tune_malloc
+from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, load_settings
 from korsync.db.engine import make_engine, make_session_factory
 from korsync.logs import configure_logging_for
@@ -87,6 +87,7 @@ def backfill_worker(
 ) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
     """A backfill worker process's client and sessions, from the same settings."""
     tune_malloc()
+    tune_gc()
     settings = load_settings(env_file, **overrides)
     configure_logging_for(settings)
     engine = make_engine(settings.sqlalchemy_url)

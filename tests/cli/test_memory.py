@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import platform
 import subprocess
 import sys
@@ -65,3 +66,14 @@ def test_large_buffers_stay_mapped_after_a_bigger_one_was_freed() -> None:
 def test_glibc_has_mallopt() -> None:
     """On glibc the settings are applied (mallopt found in the loaded C library)."""
     assert tune_malloc() is True
+
+
+def test_tune_gc_raises_only_the_young_threshold() -> None:
+    """The young generation's threshold is raised; the older ones keep their ratios."""
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        memory.tune_gc()
+        assert gc.get_threshold() == (memory.YOUNG_THRESHOLD, 10, 10)
+    finally:
+        gc.set_threshold(*saved)
