@@ -43,8 +43,16 @@ class Simulator:
 @contextlib.contextmanager
 def simulator(orders: int, latency_ms: float, seed: int = 1) -> Iterator[Simulator]:
     """Start ``bench/sim_server.py`` in its own process (its own GIL); stop it on exit."""
-    command = [sys.executable, str(BENCH / "sim_server.py"), "--orders", str(orders)]
-    command += ["--latency-ms", str(latency_ms), "--seed", str(seed)]
+    with sim_server(
+        "--orders", str(orders), "--latency-ms", str(latency_ms), "--seed", str(seed)
+    ) as sim:
+        yield sim
+
+
+@contextlib.contextmanager
+def sim_server(*args: str) -> Iterator[Simulator]:
+    """``bench/sim_server.py`` with ``args``, in its own process; stopped on exit."""
+    command = [sys.executable, str(BENCH / "sim_server.py"), *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert process.stdout is not None

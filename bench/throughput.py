@@ -42,26 +42,12 @@ from common import (
     psql,
     save,
     scratch_postgres,
+    sim_server,
     table,
 )
 
 COLUMNS = ["tool", "latency_ms", "orders", "wall_s", "orders_per_s", "requests",
            "cpu_s_per_1k_orders", "peak_rss_mb"]  # fmt: skip
-
-
-@contextmanager
-def sim_server(*args: str) -> Iterator[Simulator]:
-    """``bench/sim_server.py`` with ``args``, in its own process."""
-    command = [sys.executable, str(BENCH / "sim_server.py"), *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().split()[1]
-        token = process.stdout.readline().split()[1]
-        yield Simulator(base_url, token, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def counts(sim: Simulator) -> dict[str, int]:
