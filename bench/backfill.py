@@ -14,7 +14,17 @@ import argparse
 import sqlite3
 from typing import Any
 
-from common import KORSYNC, measure, psql, save, scratch_postgres, scratch_sqlite, simulator, table
+from common import (
+    KORSYNC,
+    db_name,
+    measure,
+    psql,
+    save,
+    scratch_postgres,
+    scratch_sqlite,
+    simulator,
+    table,
+)
 
 COLUMNS = [
     "database",
@@ -37,7 +47,7 @@ def count_orders(url: str) -> int:
     if url.startswith("sqlite:///"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
             return int(connection.execute("SELECT count(*) FROM orders").fetchone()[0])
-    return int(psql("SELECT count(*) FROM orders", url.rsplit("/", 1)[1]))
+    return int(psql("SELECT count(*) FROM orders", db_name(url)))
 
 
 def run_one(

@@ -153,13 +153,21 @@ def psql(sql: str, database: str = "postgres") -> str:
 
 @contextlib.contextmanager
 def scratch_postgres(name: str) -> Iterator[str]:
-    """A fresh PostgreSQL database ``name`` (dropped on exit); yields its SQLAlchemy URL."""
+    """A fresh PostgreSQL database ``name`` (dropped on exit); yields its SQLAlchemy URL. With
+    ``BENCH_DB_SUFFIX`` set, the name ends with it, so that benchmarks run from two
+    checkouts on one server do not drop each other's databases."""
+    name += os.environ.get("BENCH_DB_SUFFIX", "")
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{name}"')
     try:
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def db_name(url: str) -> str:
+    """The database name in a PostgreSQL URL from ``scratch_postgres``."""
+    return url.rsplit("/", 1)[1]
 
 
 @contextlib.contextmanager

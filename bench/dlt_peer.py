@@ -13,7 +13,7 @@ import sys
 import tempfile
 from typing import Any
 
-from common import BENCH, measure, psql, save, scratch_postgres, simulator, table
+from common import BENCH, db_name, measure, psql, save, scratch_postgres, simulator, table
 
 DLT_VENV = BENCH / ".venv-dlt"
 DLT_PYTHON = DLT_VENV / "bin" / "python"
@@ -53,8 +53,8 @@ def run_one(orders: int, latency_ms: float) -> dict[str, Any]:
         command = [str(DLT_PYTHON), str(BENCH / "dlt_pipeline.py"), sim.base_url, sim.token]
         run = measure([*command, url, pipelines], {"RUNTIME__LOG_LEVEL": "WARNING"})
         requests = sim.requests() - before
-        mirrored = int(psql("SELECT count(*) FROM korus.orders", "bench_dlt"))
-        items = int(psql("SELECT count(*) FROM korus.orders__items", "bench_dlt"))
+        mirrored = int(psql("SELECT count(*) FROM korus.orders", db_name(url)))
+        items = int(psql("SELECT count(*) FROM korus.orders__items", db_name(url)))
     return {
         "tool": "dlt",
         "latency_ms": latency_ms,

@@ -38,6 +38,7 @@ from common import (
     RESULTS,
     ROOT,
     Simulator,
+    db_name,
     measure,
     psql,
     save,
@@ -79,25 +80,24 @@ def row(tool: str, latency: float, orders: int, run: Any, requests: int) -> dict
     }
 
 
-def backfills(orders: int, latency: float, flags: list[str]) -> list[dict[str, Any]]:
+def backfills(
+    orders: int, latency: float, flags: list[str], tools: list[str]
+) -> list[dict[str, Any]]:
     """A korsync backfill (default settings, plus ``flags`` if any) and the floor script, each
-    on a fresh database."""
+    on a fresh database (those of ``tools``)."""
     rows = []
     tool = " ".join(["korsync backfill", *flags]) if flags else "korsync defaults"
     with sim_server("--orders", str(orders), "--latency-ms", str(latency)) as sim:
-        with scratch_postgres("bench_tp_korsync") as url:
-            env = korsync_env(url, sim)
-            measure([KORSYNC, "db", "upgrade"], env)
-            before = counts(sim)["requests"]
-            run = measure([KORSYNC, "backfill", *flags], env)
-            mirrored = int(psql("SELECT count(*) FROM orders", "bench_tp_korsync"))
-            rows.append(row(tool, latency, mirrored, run, counts(sim)["requests"] - before))
+        if "korsync" in tools:
+            rows.append(korsync_backfill(sim, tool, latency, flags))
+        if "floor" not in tools:
+            return rows
         with scratch_postgres("bench_tp_floor") as url:
             before = counts(sim)["requests"]
             command = [sys.executable, str(BENCH / "floor.py"), "--api-url", sim.base_url]
             command += ["--token", sim.token, "--database-url", url]
             run = measure(command)
-            mirrored = int(psql("SELECT count(*) FROM orders", "bench_tp_floor"))
+            mirrored = int(psql("SELECT count(*) FROM orders", db_name(url)))
             rows.append(
                 row(
                     "floor.py (6 in flight)",
@@ -108,6 +108,17 @@ def backfills(orders: int, latency: float, flags: list[str]) -> list[dict[str, A
                 )
             )
     return rows
+
+
+def korsync_backfill(sim: Simulator, tool: str, latency: float, flags: list[str]) -> dict[str, Any]:
+    """One korsync backfill into a fresh database, measured."""
+    with scratch_postgres("bench_tp_korsync") as url:
+        env = korsync_env(url, sim)
+        measure([KORSYNC, "db", "upgrade"], env)
+        before = counts(sim)["requests"]
+        run = measure([KORSYNC, "backfill", *flags], env)
+        mirrored = int(psql("SELECT count(*) FROM orders", db_name(url)))
+        return row(tool, latency, mirrored, run, counts(sim)["requests"] - before)
 
 
 @contextmanager
@@ -173,7 +184,7 @@ def daemon(
         latencies = psql(
             "SELECT extract(epoch FROM synced_at - created_at) FROM orders"
             f" WHERE created_at >= to_timestamp({since}) AND created_at < to_timestamp({until})",
-            "bench_tp_daemon",
+            db_name(url),
         )
         return first, last, latencies
 
@@ -222,6 +233,7 @@ def main() -> None:
     parser.add_argument(
         "--korsync-flags", default="", help='extra backfill flags, e.g. "--processes 2"'
     )
+    parser.add_argument("--tools", nargs="+", default=["korsync", "floor"])
     parser.add_argument("--limited-s", type=float, default=90.0)
     parser.add_argument("--arrival-rate", type=float, default=3.0)
     parser.add_argument("--fresh-s", type=float, default=180.0)
@@ -231,8 +243,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     if "backfill" in args.parts:
         for latency in args.latency_ms:
-            rows += backfills(args.orders, latency, args.korsync_flags.split())
-            print(table(rows[-2:], COLUMNS), flush=True)
+            rows += backfills(args.orders, latency, args.korsync_flags.split(), args.tools)
+            print(table(rows[-len(args.tools) :], COLUMNS), flush=True)
     if "rate-limit" in args.parts:
         extra["rate_limit"] = rate_limited(10.0, args.limited_s)
         print("rate limit:", extra["rate_limit"], flush=True)

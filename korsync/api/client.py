@@ -204,6 +204,14 @@ def _loads(content: bytes) -> Any:
         return json.loads(content)
 
 
+def _release(response: httpx.Response) -> None:
+    """Let ``response`` and its body go as soon as nothing uses them. httpx binds each response
+    and its stream to each other, a cycle only the garbage collector frees: with its threshold
+    raised (``korsync.cli.memory``), dozens of page bodies (~170 kB each) per walker waited for
+    it. The body has been read, so the stream is replaced by an empty one."""
+    response.stream = httpx.ByteStream(b"")
+
+
 def _json_object(response: httpx.Response) -> dict[str, Any]:
     """The body as a JSON object; a ``RetryableError`` when it is not (truncated, HTML…)."""
     try:
@@ -370,9 +378,12 @@ class ApiClient:
             detail = self._redactor.scrub(str(exc))[:_DETAIL_CHARS] or "no detail"
             raise RetryableError(f"{type(exc).__name__}: {detail}") from exc
         log.debug("%s %s -> %d", request.method, shown, response.status_code)
-        if response.is_success:
-            return _json_object(response)
-        raise self._status_error(response, shown, authenticated=auth is not None)
+        try:
+            if response.is_success:
+                return _json_object(response)
+            raise self._status_error(response, shown, authenticated=auth is not None)
+        finally:
+            _release(response)
 
     def _status_error(
         self, response: httpx.Response, shown: str, *, authenticated: bool

@@ -26,6 +26,7 @@ import httpx
 
 from korsync.api import jsonld
 from korsync.api.errors import PaginationError, redact_url
+from korsync.api.seen_ids import SeenIds
 
 PAGE_SIZE = 50
 
@@ -111,7 +112,7 @@ class HydraPaginator:
     _fetched: set[str] = field(init=False, default_factory=set)
     _previous_ids: tuple[str, ...] = field(init=False, default=())
     _items_seen: int = field(init=False, default=0)
-    _ids_seen: set[str] = field(init=False, default_factory=set)
+    _ids_seen: SeenIds = field(init=False, default_factory=SeenIds)
     _pages: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
@@ -140,7 +141,7 @@ class HydraPaginator:
         if ids and ids == self._previous_ids:
             self._repeated(request)
             return None
-        if ids and self._ids_seen.issuperset(ids):
+        if ids and self._ids_seen.covers(ids):
             self._pending = None
             raise PaginationError(
                 f"page {request.page} brings no new item: all {len(ids)} were on earlier pages"

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from korsync.ids import uuid7
@@ -43,10 +43,16 @@ class SyncState(Base):
 
 class SyncRun(Base):
     __tablename__ = "sync_runs"
-    __table_args__ = {"comment": "One run of one stream"}
+    __table_args__ = (
+        # A stream's latest run, and its latest run of one status (``status``'s last success
+        # and last failure, the runs pruning keeps), each found by one index lookup.
+        Index("ix_sync_runs_stream_started_at", "stream", "started_at"),
+        Index("ix_sync_runs_stream_status_started_at", "stream", "status", "started_at"),
+        {"comment": "One run of one stream"},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7, comment=BOOKKEEPING_ID)
-    stream: Mapped[str] = mapped_column(index=True)
+    stream: Mapped[str]
     mode: Mapped[str | None] = mapped_column(comment="incremental, reconcile, full, backfill")
     started_at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
     finished_at: Mapped[dt.datetime | None]

@@ -5,7 +5,9 @@ run (marking runs of the stream left ``running`` by a process that is gone as ``
 why), gives out one transaction per page in which rows, rejects and
 state commit together (with the run's counters at most once a second), and closes the run as
 ``succeeded`` or ``failed`` with the error and exact counters. A run is never recorded as a
-success unless its body finished.
+success unless its body finished. Closing also keeps ``sync_runs`` bounded
+(``korsync.sync.run_records``): an idle run of a stream opened with ``fold_idle`` is folded with
+an idle run before it, and old runs are pruned once an hour.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.db.errors import describe
@@ -29,6 +32,7 @@ from korsync.db.locks import stream_lock
 from korsync.db.upsert import UpsertResult, refusal, resolve_rejects, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
+from korsync.sync import run_records
 from korsync.sync.mapping import PARTIAL, REJECTED, Rejection, utcnow
 
 log = logging.getLogger("korsync.sync")
@@ -90,12 +94,15 @@ class StreamRun:
         mode: str,
         *,
         run_id: uuid.UUID | None = None,
+        fold_idle: bool = False,
     ) -> None:
         self.sessions, self.stream, self.mode = sessions, stream, mode
+        self.fold_idle = fold_idle  # an idle run shares one row with the idle runs before it
         self._held = contextlib.ExitStack()
         self.totals = RunTotals()
         self.details: dict[str, Any] = {}
         self.run_id = run_id
+        self.started_at = utcnow()  # the recorded start, once the run is open
         # A run opened by another process (a backfill worker's) is only written to here; the
         # process that opened it sums every worker's totals and keeps the counters.
         self._keeps_counters = run_id is None
@@ -128,7 +135,7 @@ class StreamRun:
             run = SyncRun(stream=self.stream, mode=self.mode, status="running")
             session.add(run)
             session.flush()
-            self.run_id = run.id
+            self.run_id, self.started_at = run.id, run.started_at
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -273,10 +280,7 @@ class StreamRun:
             status = "interrupted"  # KeyboardInterrupt, SystemExit: cut short, never a success
         error = None if exc is None else describe(exc)
         try:
-            with self.sessions.begin() as session:
-                values = {**self._counters(), "status": status, "error": error}
-                values["finished_at"] = utcnow()
-                session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+            self._close(status, error)
         finally:
             self._held.close()
         summary = self.summary()
@@ -284,6 +288,25 @@ class StreamRun:
             log.error("%s: %s run failed after %s: %s", self.stream, self.mode, summary, error)
         else:  # a stop asked for (SIGTERM, Ctrl-C) is no error
             log.info("%s: %s run %s: %s", self.stream, self.mode, status, summary)
+
+    def _close(self, status: str, error: str | None) -> None:
+        """Record the run's end (folded with the idle run before it, when both are idle), then
+        prune the stream's old runs when due; a failed prune is logged, the run stays recorded."""
+        assert self.run_id is not None  # set when the run opened
+        with self.sessions.begin() as session:
+            values = {**self._counters(), "status": status, "error": error}
+            values["finished_at"] = utcnow()
+            before = run_records.previous(session, self.stream, self.run_id)
+            if self.fold_idle and run_records.idle(values):
+                values["details"] = run_records.fold(session, before, values)
+            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+        if not run_records.prune_due(before.started_at if before else None, self.started_at):
+            return
+        try:
+            with self.sessions.begin() as session:
+                run_records.prune(session, self.stream, self.started_at - run_records.RETENTION)
+        except SQLAlchemyError as exc:
+            log.warning("%s: old runs not pruned: %s", self.stream, describe(exc))
 
     def summary(self) -> str:
         """What the run did, in one line (the stream and mode are said by whoever shows it)."""

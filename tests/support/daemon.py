@@ -129,5 +129,10 @@ def runs(engine: Engine, stream: str | None = None) -> list[SyncRun]:
 
 
 def succeeded(engine: Engine, stream: str) -> int:
-    """How many runs of ``stream`` succeeded."""
-    return sum(1 for run in runs(engine, stream) if run.status == "succeeded")
+    """How many runs of ``stream`` succeeded; a row standing for a streak of idle runs
+    (``korsync.sync.run_records``) counts each of them."""
+    return sum(
+        (run.details or {}).get("idle_runs", 1)
+        for run in runs(engine, stream)
+        if run.status == "succeeded"
+    )
