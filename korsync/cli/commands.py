@@ -13,10 +13,14 @@ from typing import Any
 import click
 
 from korsync import status as status_report
+from korsync.accounts import Account
 from korsync.cli import demo
 from korsync.cli.app import (
+    account_option,
+    accounts_of,
     engine_for,
     fail,
+    label,
     migrated_sessions,
     require_schema,
     settings_of,
@@ -54,23 +58,35 @@ def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 
 @click.command()
 @shared_options
+@account_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Show each stream's watermark, last run, last success and last error.
+    """Show each stream's watermark, last run, last success and last error (of each account).
 
     Exits 1 when no stream ever synced, a stream's latest run failed, or a stream is stale
     (no success for KORSYNC_STALE_FACTOR times its interval), so it can back a health check.
     """
     settings = settings_of(ctx)
-    with engine_for(settings) as engine:
-        require_schema(engine)
-        report = status_report.collect(engine, stale_after=status_report.stale_thresholds(settings))
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+    reports = {}
+    for account in accounts_of(ctx, settings):
+        with engine_for(account.settings, schema=account.schema) as engine:
+            require_schema(engine, account)
+            thresholds = status_report.stale_thresholds(account.settings)
+            reports[account.name] = status_report.collect(engine, stale_after=thresholds)
+    if settings.accounts_file is None:
+        (report,) = reports.values()
+        click.echo(
+            json.dumps(report.as_dict(), indent=2) if as_json else status_report.render(report)
+        )
+    elif as_json:
+        accounts = {name: report.as_dict() for name, report in reports.items()}
+        click.echo(json.dumps({"accounts": accounts}, indent=2))
     else:
-        click.echo(status_report.render(report))
-    if report.unhealthy:
+        click.echo(
+            "\n\n".join(f"account {n}:\n{status_report.render(r)}" for n, r in reports.items())
+        )
+    if any(report.unhealthy for report in reports.values()):
         sys.exit(1)
 
 
@@ -86,24 +102,26 @@ def incomplete(outcomes: list[StreamOutcome]) -> bool:
     )
 
 
-def print_outcomes(outcomes: list[StreamOutcome]) -> None:
+def print_outcomes(outcomes: list[StreamOutcome], prefix: str = "") -> None:
     """One line per stream: what it did, why it did not run, or why it failed."""
     for outcome in outcomes:
+        name = f"{prefix}{outcome.name}"
         if outcome.run is not None:
             looked_at = json.dumps(outcome.run.details, default=str, ensure_ascii=False)
-            click.echo(f"{outcome.name}: {outcome.run.summary()}; {looked_at}")
+            click.echo(f"{name}: {outcome.run.summary()}; {looked_at}")
         elif outcome.skipped:
-            click.echo(f"{outcome.name}: skipped: another korsync process is running it")
+            click.echo(f"{name}: skipped: another korsync process is running it")
         else:
-            click.echo(f"{outcome.name}: FAILED: {outcome.error}", err=True)
+            click.echo(f"{name}: FAILED: {outcome.error}", err=True)
 
 
 @click.command()
 @shared_options
+@account_option
 @stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """One pass of the named streams (default: all).
+    """One pass of the named streams (default: all), of each account (default: all).
 
     Exit status: 0 all streams ran and every item was mirrored whole; 1 a stream failed;
     2 the settings are unusable; 4 every stream ran, but some items were rejected or stored only
@@ -112,19 +130,27 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     writer per stream.
     """
     settings = settings_of(ctx)
-    try:
-        client = build_client(settings)
-    except SettingsError as exc:
-        fail(str(exc))
-    with engine_for(settings) as engine, client:
-        sessions = migrated_sessions(engine)
-        write_zone(engine, settings)
-        outcomes = run_streams(client, sessions, sync_options(settings), streams)
-    print_outcomes(outcomes)
+    outcomes: list[StreamOutcome] = []
+    for account in accounts_of(ctx, settings):
+        done = sync_account(account, streams)
+        print_outcomes(done, label(account))
+        outcomes += done
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)
     if incomplete(outcomes):
         sys.exit(EXIT_INCOMPLETE)
+
+
+def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutcome]:
+    """One pass of ``streams`` of one account, into its schema."""
+    try:
+        client = build_client(account.settings)
+    except SettingsError as exc:
+        fail(f"{label(account)}{exc}")
+    with engine_for(account.settings, schema=account.schema) as engine, client:
+        sessions = migrated_sessions(engine, account)
+        write_zone(engine, account.settings)
+        return run_streams(client, sessions, sync_options(account.settings), streams)
 
 
 @click.command()

@@ -11,7 +11,17 @@ from typing import TextIO
 import click
 from alembic.util import CommandError
 
-from korsync.cli.app import engine_for, fail, settings_of, shared_options, write_zone
+from korsync.cli.accounts_commands import drop_all_views, rebuild_all_views
+from korsync.cli.app import (
+    account_option,
+    engine_for,
+    fail,
+    roster_of,
+    select_accounts,
+    settings_of,
+    shared_options,
+    write_zone,
+)
 from korsync.db import dbt_sources, schema_docs
 from korsync.db.migrate import (
     SchemaError,
@@ -41,6 +51,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @shared_options
+@account_option
 @click.option(
     "--sql",
     "as_sql",
@@ -55,7 +66,7 @@ def db() -> None:
 )
 @click.pass_context
 def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
-    """Create or migrate the mirror's tables to the newest revision."""
+    """Create or migrate the mirror's tables to the newest revision (each account's schema)."""
     settings = settings_of(ctx)
     if as_sql:
         try:
@@ -65,11 +76,17 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
         return
     if since:
         fail("--from only goes with --sql")
-    with engine_for(settings, create=True) as engine:
-        upgrade_to_head(engine)
-        write_zone(engine, settings)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
-    click.echo(f"database {where} is at the newest schema revision")
+    roster = roster_of(settings)
+    with engine_for(settings, create=True) as engine:
+        drop_all_views(engine, roster)
+        for account in select_accounts(ctx, roster):
+            with engine_for(account.settings, create=True, schema=account.schema) as mirror:
+                upgrade_to_head(mirror, account.schema)
+                write_zone(mirror, account.settings)
+            in_schema = f" schema {account.schema}" if account.schema else ""
+            click.echo(f"database {where}{in_schema} is at the newest schema revision")
+        rebuild_all_views(engine, roster)
 
 
 def _revision_of(ctx: click.Context) -> str | None:
