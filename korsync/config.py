@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     stale_factor: float = Field(default=3.0, ge=1)
     retry_after: float = Field(default=60.0, gt=0)
     db_retry_max: float = Field(default=60.0, gt=0)
+    # Runs at once in one daemon (threads, each holding up to two database connections); a job
+    # has at most one run at a time, so a hung account holds at most one per stream.
+    max_parallel_runs: int = Field(default=16, ge=1, le=256)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_address: str = "127.0.0.1"
     # Several accounts, each mirrored into a PostgreSQL schema of its own (korsync.accounts);

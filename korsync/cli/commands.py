@@ -7,13 +7,15 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.pool import NullPool
 
 from korsync import status as status_report
-from korsync.accounts import Account
+from korsync.accounts import Account, load_accounts
 from korsync.cli import demo
 from korsync.cli.app import (
     account_option,
@@ -23,6 +25,8 @@ from korsync.cli.app import (
     label,
     migrated_sessions,
     require_schema,
+    roster_of,
+    select_accounts,
     settings_of,
     settings_source,
     shared_options,
@@ -38,8 +42,9 @@ from korsync.cli.options import (
 )
 from korsync.cli.params import MOMENT
 from korsync.cli.progress import progress_reporter
-from korsync.config import SettingsError, load_settings
+from korsync.config import Settings, SettingsError, load_settings
 from korsync.daemon import service
+from korsync.db.engine import make_engine
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
@@ -238,28 +243,61 @@ def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
 
 @click.command()
 @shared_options
+@account_option
 @stream_option("Schedule only this stream (repeatable). Default: all.")
 @click.pass_context
 def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """Keep the mirror fresh: each stream on its own schedule until SIGTERM or SIGINT.
+    """Keep the mirror fresh: each stream (of each account) on its own schedule until SIGTERM
+    or SIGINT.
 
     Speaks systemd's notify protocol (READY, WATCHDOG, STATUS); SIGHUP reloads the settings.
-    See deploy/README.md.
+    Several daemons on one PostgreSQL share the work. See deploy/README.md.
     """
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
-    try:
-        client_options(settings)
-    except SettingsError as exc:
-        fail(str(exc))
+    roster = roster_of(settings)
+    accounts = select_accounts(ctx, roster)
+    for account in accounts:
+        try:
+            client_options(account.settings)
+        except SettingsError as exc:
+            fail(f"{label(account)}{exc}")
     wiring = service.Wiring(
         load_settings=lambda: load_settings(env_file, **overrides),
         make_client=daemon_client,
         make_options=sync_options,
+        load_accounts=functools.partial(_account_settings, [a.name for a in accounts]),
     )
-    with engine_for(settings, create=True) as engine:  # the daemon waits for its migration
-        code = service.serve(settings, engine, wiring, streams)
+    # The daemon waits for the database and its migration.
+    with engine_for(settings, create=True) as engine, _mirrors(accounts) as mirrors:
+        code = service.serve(settings, engine, wiring, streams, mirrors)
     sys.exit(code)
+
+
+def _account_settings(names: list[str], settings: Settings) -> dict[str | None, Settings]:
+    """The accounts' fresh settings by name (``None``: the single account), for a SIGHUP."""
+    roster = load_accounts(settings)
+    if not roster.several:
+        return {None: settings}
+    return {a.name: a.settings for a in roster.accounts if a.name in names}
+
+
+@contextmanager
+def _mirrors(accounts: list[Account]) -> Iterator[list[service.Mirror]]:
+    """The accounts of an accounts file, each with an engine on its schema (none for the single
+    account: the daemon's own engine). Their connections are not pooled: a hundred accounts'
+    idle pools would hold more connections than a PostgreSQL server allows."""
+    if not any(account.schema for account in accounts):
+        yield []
+        return
+    engines = [make_engine(a.database_url(), poolclass=NullPool) for a in accounts]
+    try:
+        yield [
+            service.Mirror(a.name, a.settings, e) for a, e in zip(accounts, engines, strict=True)
+        ]
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 @click.command("config")

@@ -44,9 +44,16 @@ class AccountsFile:
 
 
 def write_accounts(
-    folder: Path, sim: Simulator, base_url: str, database_url: str, count: int, extra: str = ""
+    folder: Path,
+    sim: Simulator,
+    base_url: str,
+    database_url: str,
+    count: int,
+    extra: str = "",
+    api_urls: dict[int, str] | None = None,
 ) -> AccountsFile:
-    """Write the accounts file (and one token file per account) into ``folder``."""
+    """Write the accounts file (and one token file per account) into ``folder``; account ``k``
+    talks to ``api_urls[k]`` if given, else to ``base_url``."""
     prefix = f"t{os.getpid()}{uuid.uuid4().hex[:6]}"
     names = [f"{prefix}_{k}" for k in range(count)]
     lines = [f'views_schema = "{prefix}_all"']
@@ -54,7 +61,7 @@ def write_accounts(
         (folder / f"{name}.token").write_text(sim.organization(k)["token"] + "\n")
         lines += [
             f"[accounts.{name}]",
-            f'api_url = "{base_url}"',
+            f'api_url = "{(api_urls or {}).get(k, base_url)}"',
             f'api_token_file = "{name}.token"',
             "rate_limit = 1000",
             extra,
