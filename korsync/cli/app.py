@@ -123,6 +123,16 @@ def accounts_of(ctx: click.Context, settings: Settings) -> list[Account]:
     return select_accounts(ctx, roster_of(settings))
 
 
+def single_account(settings: Settings, command: str) -> None:
+    """Exit in one line when an accounts file is set: ``command`` works on one account."""
+    if settings.accounts_file is not None:
+        fail(
+            f"korsync {command} does not read KORSYNC_ACCOUNTS_FILE yet: run it for one account"
+            " without the file, with KORSYNC_DATABASE_URL naming the account's schema"
+            " (?options=-csearch_path%3Dkorsync_<name>) and the account's credentials"
+        )
+
+
 def roster_of(settings: Settings) -> Roster:
     """Every account and the views' schema, or exit saying why the accounts file is unusable."""
     try:

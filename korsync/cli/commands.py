@@ -30,6 +30,7 @@ from korsync.cli.app import (
     settings_of,
     settings_source,
     shared_options,
+    single_account,
     write_zone,
 )
 from korsync.cli.options import (
@@ -194,6 +195,7 @@ def backfill(
     Refused (exit 1) while another korsync process runs a backfill on the same database.
     """
     settings = settings_of(ctx)
+    single_account(settings, "backfill")
     env_file, overrides = settings_source(ctx)
     processes = processes or default_processes()
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
@@ -235,6 +237,7 @@ def backfill(
 def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
     """Start the simulator, migrate the database, sync every stream, and show the result."""
     settings = settings_of(ctx)
+    single_account(settings, "demo")
     with engine_for(settings, create=True) as engine:
         ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
     if not ok:

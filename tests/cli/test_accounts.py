@@ -149,3 +149,14 @@ def test_account_option_needs_an_accounts_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--account needs KORSYNC_ACCOUNTS_FILE" in result.output
+
+
+@pytest.mark.parametrize("command", [["backfill"], ["audit"], ["demo"]])
+def test_single_account_commands_refuse_an_accounts_file(
+    two_accounts: AccountsFile, command: list[str]
+) -> None:
+    """Commands not yet run per account say so in one line rather than mirror the wrong one."""
+    result = korsync(two_accounts, *command)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"korsync: korsync {command[0]} does not read KORSYNC_ACCOUNTS_FILE")
