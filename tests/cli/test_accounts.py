@@ -160,3 +160,18 @@ def test_single_account_commands_refuse_an_accounts_file(
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"korsync: korsync {command[0]} does not read KORSYNC_ACCOUNTS_FILE")
+
+
+def test_db_check_and_current_per_account(two_accounts: AccountsFile) -> None:
+    """``db check`` names each account's pending migrations and exits 1 while one is behind;
+    ``db current`` shows each account's revision."""
+    first, second = two_accounts.names
+    korsync(two_accounts, "db", "upgrade", "--account", first)
+    check = korsync(two_accounts, "db", "check")
+    assert check.exit_code == 1
+    assert f"account {first}: schema is up to date" in check.output
+    assert f"account {second}: " in check.output and "migration(s) pending" in check.output
+    current = korsync(two_accounts, "db", "current", "--account", second)
+    assert current.output.startswith(f"account {second}: no korsync schema yet")
+    korsync(two_accounts, "db", "upgrade")
+    assert korsync(two_accounts, "db", "check").exit_code == 0
