@@ -284,6 +284,9 @@ class Daemon:
                     "%s: every %gs, first at %s", job.id, every, first.isoformat("T", "seconds")
                 )
         scheduler.start()
+        # Start-up (every account's abandoned runs and metrics) may outlast the heartbeat's
+        # tolerance; the scheduler's health is judged from now on.
+        self._heartbeat()
         return scheduler
 
     def _retry_soon(self, scheduler: BackgroundScheduler, event: JobEvent) -> None:
