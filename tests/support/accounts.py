@@ -77,9 +77,10 @@ def drop_accounts(admin: Engine, accounts: AccountsFile) -> None:
     with admin.begin() as conn:
         for schema in schemas:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        prefix = accounts.names[0].split("_")[0]
         roles = conn.scalars(
-            text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
-            {"p": f"{SCHEMA_PREFIX}{accounts.names[0].split('_')[0]}%"},
+            text("SELECT rolname FROM pg_roles WHERE rolname LIKE :a OR rolname LIKE :b"),
+            {"a": f"{SCHEMA_PREFIX}{prefix}%", "b": f"{prefix}%"},
         ).all()
         for role in roles:
             conn.execute(text(f'DROP OWNED BY "{role}" CASCADE'))
