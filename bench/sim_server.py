@@ -4,7 +4,9 @@ Like ``korsync fake-api`` but also answers ``GET /_bench/requests`` with the num
 served so far (``/_sim/`` and ``/_bench/`` calls excluded), those to the orders collection, and
 with ``--rate-limit`` how many were answered and refused with a 429, so a benchmark can tell
 what the measured tool asked for. ``--live`` starts the simulated clock at the real now (orders
-created while it runs, at ``--arrival-rate`` a second, carry real timestamps). Prints
+created while it runs, at ``--arrival-rate`` a second, carry real timestamps);
+``--organizations N --shared-catalogue`` serves N accounts (their tokens follow from the seed:
+``korsync.fake_api.auth.credentials``). Prints
 ``URL <base>`` and ``TOKEN <token>`` then serves until SIGTERM.
 """
 
@@ -63,11 +65,14 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=float, default=None)
     parser.add_argument("--arrival-rate", type=float, default=0.0)
     parser.add_argument("--live", action="store_true")
+    parser.add_argument("--organizations", type=int, default=1)
+    parser.add_argument("--shared-catalogue", action="store_true")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC) if args.live else None
     sim = build_simulator(
         args.seed, args.orders, "both", Faults(), args.latency_ms, args.arrival_rate, 86_400,
-        now=now, rate_limit=args.rate_limit,
+        args.organizations, now=now, rate_limit=args.rate_limit,
+        shared_catalogue=args.shared_catalogue,
     )  # fmt: skip
     sim.wsgi = CountingApp(sim.wsgi)  # type: ignore[assignment]
     stop = threading.Event()

@@ -10,6 +10,7 @@ file (``KORSYNC_ENV_FILE`` or the ``--env-file`` option), and systemd credential
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +32,8 @@ DEFAULT_API_URL = "https://api.korusticket.com"
 PII_KEY_MIN_BYTES = 16
 # Variables with korsync's prefix that are not settings: the env file's name, the test suite's.
 NOT_SETTINGS = {"KORSYNC_ENV_FILE", "KORSYNC_TEST_DATABASE_URL"}
+# A secret file larger than this is not a token or a key: refuse it rather than read it all.
+SECRET_MAX_BYTES = 64 * 1024
 
 
 class SettingsError(Exception):
@@ -57,15 +60,36 @@ def normalize_database_url(value: str) -> URL:
     return url
 
 
+def read_secret(path: Path) -> str:
+    """A secret stored in a file (a systemd credential, a file an accounts file names), its
+    surrounding whitespace stripped; ``SettingsError`` naming the file, never its content."""
+    try:
+        if path.stat().st_size > SECRET_MAX_BYTES:
+            raise SettingsError(f"{path}: larger than {SECRET_MAX_BYTES} bytes, not a secret")
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise SettingsError(f"cannot read {path}: {reason}") from None
+    if not value:
+        raise SettingsError(f"{path} is empty")
+    return value
+
+
+def credential_path(name: str) -> Path | None:
+    """``$CREDENTIALS_DIRECTORY/<name>`` (systemd's ``LoadCredential=``), or ``None`` when the
+    process was given no credentials."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    return Path(directory) / name if directory else None
+
+
 class CredentialsSource(PydanticBaseSettingsSource):
     """Reads settings from systemd's ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``)."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        directory = os.environ.get("CREDENTIALS_DIRECTORY")
-        if not directory:
-            return None, field_name, False
         for name in (field_name, f"{ENV_PREFIX}{field_name.upper()}"):
-            path = Path(directory) / name
+            path = credential_path(name)
+            if path is None:
+                return None, field_name, False
             if path.is_file():
                 return path.read_text().strip(), field_name, False
         return None, field_name, False
@@ -133,8 +157,14 @@ class Settings(BaseSettings):
     stale_factor: float = Field(default=3.0, ge=1)
     retry_after: float = Field(default=60.0, gt=0)
     db_retry_max: float = Field(default=60.0, gt=0)
+    # Runs at once in one daemon (threads, each holding up to two database connections); a job
+    # has at most one run at a time, so a hung account holds at most one per stream.
+    max_parallel_runs: int = Field(default=16, ge=1, le=256)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_address: str = "127.0.0.1"
+    # Several accounts, each mirrored into a PostgreSQL schema of its own (korsync.accounts);
+    # unset, korsync mirrors the one account the settings above describe.
+    accounts_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -233,11 +263,16 @@ def load_settings(env_file: str | Path | None = None, **overrides: Any) -> Setti
 
 
 def _describe(exc: ValidationError) -> str:
-    # Only the variable name and pydantic's message: the offending input may be a secret.
+    return "invalid setting " + describe_errors(exc, lambda name: f"{ENV_PREFIX}{name.upper()}")
+
+
+def describe_errors(exc: ValidationError, label: Callable[[str], str]) -> str:
+    """Each error as ``<label(field)>: <message>``, joined: only the field's name and pydantic's
+    message, because the offending input may be a secret."""
     parts = []
     for error in exc.errors():
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["loc"]:
-            message = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}: {message}"
+            message = f"{label(str(error['loc'][0]))}: {message}"
         parts.append(message)
-    return "invalid setting " + "; ".join(parts)
+    return "; ".join(parts)

@@ -3,7 +3,8 @@
 A caller that already holds a connection (``korsync db upgrade``, the tests) passes it in
 ``config.attributes["connection"]``; offline (``--sql``) the caller may pass the URL whose
 dialect to write SQL for in ``config.attributes["url"]``. SQLite runs in batch mode so ALTERs
-work there too.
+work there too. An account's schema (``config.attributes["schema"]``, set by
+``korsync.db.migrate`` for a multi-account mirror) keeps its own ``alembic_version``.
 """
 
 from logging.config import fileConfig
@@ -44,6 +45,7 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=True,
         render_item=_render_item,
+        version_table_schema=config.attributes.get("schema"),
     )
     with context.begin_transaction():
         context.run_migrations()

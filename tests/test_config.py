@@ -241,3 +241,10 @@ def test_sweep_interval_reaches_the_orders_options(monkeypatch: pytest.MonkeyPat
     assert (defaults.orders_interval, defaults.orders_sweep_interval) == (15.0, 300.0)
     monkeypatch.setenv("KORSYNC_ORDERS_SWEEP_INTERVAL", "0")
     assert sync_options(load_settings()).orders.sweep_interval == dt.timedelta(0)
+
+
+def test_accounts_file_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """KORSYNC_ACCOUNTS_FILE names the accounts file; unset, there is none (one account)."""
+    assert load_settings().accounts_file is None
+    monkeypatch.setenv("KORSYNC_ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
+    assert load_settings().accounts_file == tmp_path / "accounts.toml"

@@ -2,6 +2,7 @@
 the commands share, ``options`` turns settings into the parts' options, and the commands live in
 ``commands`` and ``db_commands``."""
 
+from korsync.cli.accounts_commands import accounts
 from korsync.cli.app import main
 from korsync.cli.audit_command import audit
 from korsync.cli.check import check
@@ -10,6 +11,7 @@ from korsync.cli.db_commands import db
 from korsync.fake_api.command import fake_api
 
 for command in (
+    accounts,
     check,
     db,
     status,

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from korsync.accounts import Account, Roster, load_accounts, schema_url, select
 from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
@@ -39,6 +40,7 @@ class AppContext:
 
     env_file: str | None = None
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    accounts: tuple[str, ...] = ()
     _settings: Settings | None = None
 
     @property
@@ -55,10 +57,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 @contextmanager
-def engine_for(settings: Settings, *, create: bool = False) -> Iterator[Engine]:
-    """An engine for the configured database, disposed afterwards. Unless ``create``, a SQLite
-    file that does not exist is an error rather than a new empty file."""
-    url = settings.sqlalchemy_url
+def engine_for(
+    settings: Settings, *, create: bool = False, schema: str | None = None
+) -> Iterator[Engine]:
+    """An engine for the configured database (with ``schema``, an account's schema in it),
+    disposed afterwards. Unless ``create``, a SQLite file that does not exist is an error
+    rather than a new empty file."""
+    url = schema_url(settings.sqlalchemy_url, schema)
     path = url.database if url.get_backend_name() == "sqlite" else None
     if not create and path and path != ":memory:" and not Path(path).exists():
         fail(f"no database at {path}: run 'korsync db upgrade' first")
@@ -98,12 +103,70 @@ def settings_of(ctx: click.Context) -> Settings:
     return settings
 
 
-def require_schema(engine: Engine) -> None:
-    """Exit (status 2) unless the database is migrated to the schema this korsync needs."""
+def require_schema(engine: Engine, account: Account | None = None) -> None:
+    """Exit (status 2) unless the database (``account``'s schema) is migrated to the schema
+    this korsync needs."""
     try:
         check_schema(engine)
     except SchemaError as exc:
+        fail(f"{label(account)}{exc}")
+
+
+def label(account: Account | None) -> str:
+    """What goes before a line about ``account``: nothing for the single account."""
+    return f"account {account.name}: " if account is not None and account.schema else ""
+
+
+def accounts_of(ctx: click.Context, settings: Settings) -> list[Account]:
+    """The accounts a command works on (``--account``, default all), or exit saying why the
+    accounts file is unusable."""
+    return select_accounts(ctx, roster_of(settings))
+
+
+def single_account(settings: Settings, command: str) -> None:
+    """Exit in one line when an accounts file is set: ``command`` works on one account."""
+    if settings.accounts_file is not None:
+        fail(
+            f"korsync {command} does not read KORSYNC_ACCOUNTS_FILE yet: run it for one account"
+            " without the file, with KORSYNC_DATABASE_URL naming the account's schema"
+            " (?options=-csearch_path%3Dkorsync_<name>) and the account's credentials"
+        )
+
+
+def roster_of(settings: Settings) -> Roster:
+    """Every account and the views' schema, or exit saying why the accounts file is unusable."""
+    try:
+        return load_accounts(settings)
+    except SettingsError as exc:
         fail(str(exc))
+
+
+def select_accounts(ctx: click.Context, roster: Roster) -> list[Account]:
+    """The accounts of ``roster`` that ``--account`` names (default all), or exit."""
+    chosen = ctx.ensure_object(AppContext).accounts
+    try:
+        if chosen and not roster.several:
+            raise SettingsError("--account needs KORSYNC_ACCOUNTS_FILE; without it there is one")
+        return select(roster.accounts, chosen)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def _accounts_given(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        ctx.ensure_object(AppContext).accounts = value
+
+
+def account_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--account NAME`` (repeatable): only these accounts of the accounts file."""
+    return click.option(
+        "--account",
+        multiple=True,
+        metavar="NAME",
+        expose_value=False,
+        callback=_accounts_given,
+        help="Only this account of KORSYNC_ACCOUNTS_FILE (repeatable). Default: all.",
+    )(command)
 
 
 def write_zone(engine: Engine, settings: Settings) -> None:
@@ -116,9 +179,9 @@ def write_zone(engine: Engine, settings: Settings) -> None:
         fail(f"KORSYNC_REPORTING_TIMEZONE: {exc}")
 
 
-def migrated_sessions(engine: Engine) -> sessionmaker[Session]:
+def migrated_sessions(engine: Engine, account: Account | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine``, after checking its schema is current."""
-    require_schema(engine)
+    require_schema(engine, account)
     return make_session_factory(engine)
 
 

@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from korsync.cli.app import engine_for, fail, migrated_sessions, settings_of, shared_options
+from korsync.cli.app import (
+    engine_for,
+    fail,
+    migrated_sessions,
+    settings_of,
+    shared_options,
+    single_account,
+)
 from korsync.cli.options import build_client, sync_options
 from korsync.cli.params import MOMENT
 from korsync.config import SettingsError
@@ -47,6 +54,7 @@ def audit(ctx: click.Context, since: dt.datetime | None, until: dt.datetime | No
     orders stream is running elsewhere; 2 the settings are unusable.
     """
     settings = settings_of(ctx)
+    single_account(settings, "audit")
     if since is not None and until is not None and until <= since:
         fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
     try:

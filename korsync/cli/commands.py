@@ -7,21 +7,30 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.pool import NullPool
 
 from korsync import status as status_report
+from korsync.accounts import Account, load_accounts
 from korsync.cli import demo
 from korsync.cli.app import (
+    account_option,
+    accounts_of,
     engine_for,
     fail,
+    label,
     migrated_sessions,
     require_schema,
+    roster_of,
+    select_accounts,
     settings_of,
     settings_source,
     shared_options,
+    single_account,
     write_zone,
 )
 from korsync.cli.options import (
@@ -34,8 +43,9 @@ from korsync.cli.options import (
 )
 from korsync.cli.params import MOMENT
 from korsync.cli.progress import progress_reporter
-from korsync.config import SettingsError, load_settings
+from korsync.config import Settings, SettingsError, load_settings
 from korsync.daemon import service
+from korsync.db.engine import make_engine
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
@@ -54,23 +64,35 @@ def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...
 
 @click.command()
 @shared_options
+@account_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Show each stream's watermark, last run, last success and last error.
+    """Show each stream's watermark, last run, last success and last error (of each account).
 
     Exits 1 when no stream ever synced, a stream's latest run failed, or a stream is stale
     (no success for KORSYNC_STALE_FACTOR times its interval), so it can back a health check.
     """
     settings = settings_of(ctx)
-    with engine_for(settings) as engine:
-        require_schema(engine)
-        report = status_report.collect(engine, stale_after=status_report.stale_thresholds(settings))
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+    reports = {}
+    for account in accounts_of(ctx, settings):
+        with engine_for(account.settings, schema=account.schema) as engine:
+            require_schema(engine, account)
+            thresholds = status_report.stale_thresholds(account.settings)
+            reports[account.name] = status_report.collect(engine, stale_after=thresholds)
+    if settings.accounts_file is None:
+        (report,) = reports.values()
+        click.echo(
+            json.dumps(report.as_dict(), indent=2) if as_json else status_report.render(report)
+        )
+    elif as_json:
+        accounts = {name: report.as_dict() for name, report in reports.items()}
+        click.echo(json.dumps({"accounts": accounts}, indent=2))
     else:
-        click.echo(status_report.render(report))
-    if report.unhealthy:
+        click.echo(
+            "\n\n".join(f"account {n}:\n{status_report.render(r)}" for n, r in reports.items())
+        )
+    if any(report.unhealthy for report in reports.values()):
         sys.exit(1)
 
 
@@ -86,24 +108,26 @@ def incomplete(outcomes: list[StreamOutcome]) -> bool:
     )
 
 
-def print_outcomes(outcomes: list[StreamOutcome]) -> None:
+def print_outcomes(outcomes: list[StreamOutcome], prefix: str = "") -> None:
     """One line per stream: what it did, why it did not run, or why it failed."""
     for outcome in outcomes:
+        name = f"{prefix}{outcome.name}"
         if outcome.run is not None:
             looked_at = json.dumps(outcome.run.details, default=str, ensure_ascii=False)
-            click.echo(f"{outcome.name}: {outcome.run.summary()}; {looked_at}")
+            click.echo(f"{name}: {outcome.run.summary()}; {looked_at}")
         elif outcome.skipped:
-            click.echo(f"{outcome.name}: skipped: another korsync process is running it")
+            click.echo(f"{name}: skipped: another korsync process is running it")
         else:
-            click.echo(f"{outcome.name}: FAILED: {outcome.error}", err=True)
+            click.echo(f"{name}: FAILED: {outcome.error}", err=True)
 
 
 @click.command()
 @shared_options
+@account_option
 @stream_option("Run only this stream (repeatable). Default: all.")
 @click.pass_context
 def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """One pass of the named streams (default: all).
+    """One pass of the named streams (default: all), of each account (default: all).
 
     Exit status: 0 all streams ran and every item was mirrored whole; 1 a stream failed;
     2 the settings are unusable; 4 every stream ran, but some items were rejected or stored only
@@ -112,19 +136,27 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     writer per stream.
     """
     settings = settings_of(ctx)
-    try:
-        client = build_client(settings)
-    except SettingsError as exc:
-        fail(str(exc))
-    with engine_for(settings) as engine, client:
-        sessions = migrated_sessions(engine)
-        write_zone(engine, settings)
-        outcomes = run_streams(client, sessions, sync_options(settings), streams)
-    print_outcomes(outcomes)
+    outcomes: list[StreamOutcome] = []
+    for account in accounts_of(ctx, settings):
+        done = sync_account(account, streams)
+        print_outcomes(done, label(account))
+        outcomes += done
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)
     if incomplete(outcomes):
         sys.exit(EXIT_INCOMPLETE)
+
+
+def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutcome]:
+    """One pass of ``streams`` of one account, into its schema."""
+    try:
+        client = build_client(account.settings)
+    except SettingsError as exc:
+        fail(f"{label(account)}{exc}")
+    with engine_for(account.settings, schema=account.schema) as engine, client:
+        sessions = migrated_sessions(engine, account)
+        write_zone(engine, account.settings)
+        return run_streams(client, sessions, sync_options(account.settings), streams)
 
 
 @click.command()
@@ -163,6 +195,7 @@ def backfill(
     Refused (exit 1) while another korsync process runs a backfill on the same database.
     """
     settings = settings_of(ctx)
+    single_account(settings, "backfill")
     env_file, overrides = settings_source(ctx)
     processes = processes or default_processes()
     if settings.sqlalchemy_url.get_backend_name() == "sqlite":
@@ -204,6 +237,7 @@ def backfill(
 def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
     """Start the simulator, migrate the database, sync every stream, and show the result."""
     settings = settings_of(ctx)
+    single_account(settings, "demo")
     with engine_for(settings, create=True) as engine:
         ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
     if not ok:
@@ -212,28 +246,61 @@ def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
 
 @click.command()
 @shared_options
+@account_option
 @stream_option("Schedule only this stream (repeatable). Default: all.")
 @click.pass_context
 def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
-    """Keep the mirror fresh: each stream on its own schedule until SIGTERM or SIGINT.
+    """Keep the mirror fresh: each stream (of each account) on its own schedule until SIGTERM
+    or SIGINT.
 
     Speaks systemd's notify protocol (READY, WATCHDOG, STATUS); SIGHUP reloads the settings.
-    See deploy/README.md.
+    Several daemons on one PostgreSQL share the work. See deploy/README.md.
     """
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
-    try:
-        client_options(settings)
-    except SettingsError as exc:
-        fail(str(exc))
+    roster = roster_of(settings)
+    accounts = select_accounts(ctx, roster)
+    for account in accounts:
+        try:
+            client_options(account.settings)
+        except SettingsError as exc:
+            fail(f"{label(account)}{exc}")
     wiring = service.Wiring(
         load_settings=lambda: load_settings(env_file, **overrides),
         make_client=daemon_client,
         make_options=sync_options,
+        load_accounts=functools.partial(_account_settings, [a.name for a in accounts]),
     )
-    with engine_for(settings, create=True) as engine:  # the daemon waits for its migration
-        code = service.serve(settings, engine, wiring, streams)
+    # The daemon waits for the database and its migration.
+    with engine_for(settings, create=True) as engine, _mirrors(accounts) as mirrors:
+        code = service.serve(settings, engine, wiring, streams, mirrors)
     sys.exit(code)
+
+
+def _account_settings(names: list[str], settings: Settings) -> dict[str | None, Settings]:
+    """The accounts' fresh settings by name (``None``: the single account), for a SIGHUP."""
+    roster = load_accounts(settings)
+    if not roster.several:
+        return {None: settings}
+    return {a.name: a.settings for a in roster.accounts if a.name in names}
+
+
+@contextmanager
+def _mirrors(accounts: list[Account]) -> Iterator[list[service.Mirror]]:
+    """The accounts of an accounts file, each with an engine on its schema (none for the single
+    account: the daemon's own engine). Their connections are not pooled: a hundred accounts'
+    idle pools would hold more connections than a PostgreSQL server allows."""
+    if not any(account.schema for account in accounts):
+        yield []
+        return
+    engines = [make_engine(a.database_url(), poolclass=NullPool) for a in accounts]
+    try:
+        yield [
+            service.Mirror(a.name, a.settings, e) for a, e in zip(accounts, engines, strict=True)
+        ]
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 @click.command("config")

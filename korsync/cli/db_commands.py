@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 import click
 from alembic.util import CommandError
 
-from korsync.cli.app import engine_for, fail, settings_of, shared_options, write_zone
+from korsync.cli.accounts_commands import drop_all_views, rebuild_all_views
+from korsync.cli.app import (
+    account_option,
+    accounts_of,
+    engine_for,
+    fail,
+    label,
+    roster_of,
+    select_accounts,
+    settings_of,
+    shared_options,
+    write_zone,
+)
 from korsync.db import dbt_sources, schema_docs
 from korsync.db.migrate import (
     SchemaError,
@@ -41,6 +54,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @shared_options
+@account_option
 @click.option(
     "--sql",
     "as_sql",
@@ -55,7 +69,7 @@ def db() -> None:
 )
 @click.pass_context
 def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
-    """Create or migrate the mirror's tables to the newest revision."""
+    """Create or migrate the mirror's tables to the newest revision (each account's schema)."""
     settings = settings_of(ctx)
     if as_sql:
         try:
@@ -65,50 +79,66 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
         return
     if since:
         fail("--from only goes with --sql")
-    with engine_for(settings, create=True) as engine:
-        upgrade_to_head(engine)
-        write_zone(engine, settings)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
-    click.echo(f"database {where} is at the newest schema revision")
+    roster = roster_of(settings)
+    with engine_for(settings, create=True) as engine:
+        drop_all_views(engine, roster)
+        for account in select_accounts(ctx, roster):
+            with engine_for(account.settings, create=True, schema=account.schema) as mirror:
+                upgrade_to_head(mirror, account.schema)
+                write_zone(mirror, account.settings)
+            in_schema = f" schema {account.schema}" if account.schema else ""
+            click.echo(f"database {where}{in_schema} is at the newest schema revision")
+        rebuild_all_views(engine, roster)
 
 
-def _revision_of(ctx: click.Context) -> str | None:
-    """The configured database's schema revision."""
-    with engine_for(settings_of(ctx)) as engine:
-        return current_revision(engine)
+def _revisions_of(ctx: click.Context) -> Iterator[tuple[str, str | None]]:
+    """Each account's line prefix (none for the single account) and schema revision."""
+    for account in accounts_of(ctx, settings_of(ctx)):
+        with engine_for(account.settings, schema=account.schema) as engine:
+            yield label(account), current_revision(engine)
 
 
 @db.command("current")
 @shared_options
+@account_option
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
-    """Show the database's schema revision and whether it is the newest."""
-    current, head = _revision_of(ctx), head_revision()
-    if current is None:
-        click.echo(f"no korsync schema yet; the newest revision is {head}")
-    elif current == head:
-        click.echo(f"{current} (newest)")
-    else:
-        click.echo(f"{current}; the newest revision is {head}: run 'korsync db upgrade'")
+    """Show the database's (each account's) schema revision and whether it is the newest."""
+    head = head_revision()
+    for prefix, current in _revisions_of(ctx):
+        if current is None:
+            click.echo(f"{prefix}no korsync schema yet; the newest revision is {head}")
+        elif current == head:
+            click.echo(f"{prefix}{current} (newest)")
+        else:
+            click.echo(
+                f"{prefix}{current}; the newest revision is {head}: run 'korsync db upgrade'"
+            )
 
 
 @db.command("check")
 @shared_options
+@account_option
 @click.pass_context
 def db_check(ctx: click.Context) -> None:
-    """Exit 1 when a migration is pending (naming each), 0 when the schema is the newest."""
-    current = _revision_of(ctx)
-    try:
-        pending = pending_revisions(current)
-    except SchemaError as exc:
-        fail(str(exc), code=1)
-    if not pending:
-        click.echo(f"schema is up to date ({current})")
-        return
-    click.echo(f"{len(pending)} migration(s) pending; run 'korsync db upgrade':")
-    for revision, message in pending:
-        click.echo(f"  {revision}  {message}")
-    sys.exit(1)
+    """Exit 1 when a migration is pending (naming each, for each account), 0 when every schema
+    is the newest."""
+    behind = False
+    for prefix, current in _revisions_of(ctx):
+        try:
+            pending = pending_revisions(current)
+        except SchemaError as exc:
+            fail(f"{prefix}{exc}", code=1)
+        if not pending:
+            click.echo(f"{prefix}schema is up to date ({current})")
+            continue
+        behind = True
+        click.echo(f"{prefix}{len(pending)} migration(s) pending; run 'korsync db upgrade':")
+        for revision, message in pending:
+            click.echo(f"  {revision}  {message}")
+    if behind:
+        sys.exit(1)
 
 
 def _write_output(output: str, content: str) -> None:

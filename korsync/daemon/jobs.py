@@ -66,8 +66,11 @@ class JobRunner:
         metrics: Metrics,
         stopping: threading.Event,
         runtime: tuple[ApiClient, SyncOptions],
+        prefix: str = "",
     ) -> None:
-        self.engine, self.metrics, self.stopping = engine, metrics, stopping
+        # ``prefix`` names the account (``acme/``) in job ids, logs and STATUS=; empty for
+        # the single account.
+        self.engine, self.metrics, self.stopping, self.prefix = engine, metrics, stopping, prefix
         self.sessions = make_session_factory(engine)
         self._runtime = Runtime(*runtime)
         self._retired: list[Runtime] = []
@@ -85,11 +88,11 @@ class JobRunner:
         started = time.monotonic()
         # Recording is part of the run: the daemon waits for it before it exits.
         with self._lease(name) as runtime:
-            self.metrics.running.labels(name).set(1)
+            self.metrics.set_running(name, True)
             try:
                 result = self._attempt(name, runtime)
             finally:
-                self.metrics.running.labels(name).set(0)
+                self.metrics.set_running(name, False)
             self._record(name, result, time.monotonic() - started)
 
     def stop(self) -> None:
@@ -99,24 +102,30 @@ class JobRunner:
             self.stopping.set()
             systemd.notify("STOPPING=1", "STATUS=stopping")
 
+    def job_id(self, name: str) -> str:
+        """The scheduler's id of stream ``name``'s job (of this runner's account)."""
+        return self.prefix + name
+
     def _attempt(self, name: str, runtime: Runtime) -> Result:
+        who = self.job_id(name)
         try:
             outcome = run_streams(runtime.client, self.sessions, runtime.options, [name])[0]
         except ShuttingDown:
-            log.info("%s: interrupted by shutdown after its last committed page", name)
+            log.info("%s: interrupted by shutdown after its last committed page", who)
             return Result("interrupted", "interrupted by shutdown")
         except DBAPIError as exc:
-            log.error("%s: database unreachable: %s", name, describe(exc))
+            log.error("%s: database unreachable: %s", who, describe(exc))
             return Result("failed", f"database unreachable: {describe(exc)}")
         except Exception as exc:  # a bug; logged in full, and the daemon stays up
-            log.exception("%s: run crashed", name)
+            log.exception("%s: run crashed", who)
             return Result("failed", describe(exc))
         if outcome.skipped:
-            log.info("%s: skipped: another korsync process is running this stream", name)
+            # Expected whenever several daemons share the work: quiet, and counted.
+            log.debug("%s: skipped: another korsync process is running this stream", who)
             return Result("skipped", "skipped: another korsync process holds its lock")
         if outcome.run is None:
             error = describe(outcome.error or "failed")
-            log.error("%s: run failed: %s", name, error)
+            log.error("%s: run failed: %s", who, error)
             return Result("failed", error)
         return Result("succeeded", outcome.run.summary(), outcome.run.totals)
 
@@ -124,7 +133,7 @@ class JobRunner:
         self.metrics.record_run(name, result.status, duration, result.totals)
         when = dt.datetime.now(dt.UTC).strftime("%H:%M:%SZ")
         with self._lock:
-            self._last = f"{name} {result.status} at {when}: {result.message}"
+            self._last = f"{self.job_id(name)} {result.status} at {when}: {result.message}"
             if result.status == "failed":
                 self._failures[name] = self._failures.get(name, 0) + 1
             elif result.status == "succeeded":
@@ -145,8 +154,8 @@ class JobRunner:
             return self._status_line()
 
     def _status_line(self) -> str:
-        failing = f"; failing: {', '.join(sorted(self._failures))}" if self._failures else ""
-        return self._last + failing
+        names = sorted(self.job_id(name) for name in self._failures)
+        return self._last + (f"; failing: {', '.join(names)}" if names else "")
 
     def failures(self, name: str) -> int:
         """How many runs of ``name`` in a row have failed (0 after a success)."""

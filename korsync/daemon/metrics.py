@@ -1,4 +1,6 @@
-"""The daemon's Prometheus metrics, in a registry of its own, served only when configured. Per
+"""The daemon's Prometheus metrics, in a registry of its own, served only when configured. Every
+series but ``korsync_build_info`` and the process ones carries an ``account`` label: the
+account's name from the accounts file, or ``default`` for the single account. Per
 stream: when it last succeeded and last finished, how long its last run took, its lag (now minus
 its watermark, or minus its last success for streams without one), rows written by change kind,
 rejected items, items stored without a part that could not be mapped, runs by status
@@ -34,20 +36,21 @@ from prometheus_client import (
 from prometheus_client.exposition import start_http_server
 
 from korsync import __version__
+from korsync.accounts import SINGLE
 from korsync.api.pace import Pace
 from korsync.sync.runner import RunTotals
 
 RUN_STATUSES = ("succeeded", "failed", "interrupted", "skipped")
 
 
-class Metrics:
-    """Everything the daemon counts; thread-safe (``prometheus_client`` locks its values)."""
+class Families:
+    """The daemon's registry and metric families, shared by the accounts' ``Metrics``."""
 
     def __init__(self) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: noise
         self.registry = registry = CollectorRegistry()
         ProcessCollector(registry=registry)
-        stream = ["stream"]
+        stream = ["account", "stream"]
         self.last_success = Gauge(
             "korsync_stream_last_success_timestamp_seconds",
             "When the stream's last successful run finished (Unix time)",
@@ -79,7 +82,7 @@ class Metrics:
         self.rows = Counter(
             "korsync_stream_rows",
             "Rows written by the stream's runs, by kind of change",
-            ["stream", "change"],
+            ["account", "stream", "change"],
             registry=registry,
         )
         self.rejects = Counter(
@@ -93,19 +96,20 @@ class Metrics:
             registry=registry,
         )
         self.runs = Counter(
-            "korsync_stream_runs", "Runs of the stream by status", ["stream", "status"],
+            "korsync_stream_runs", "Runs of the stream by status", ["account", "stream", "status"],
             registry=registry,
         )  # fmt: skip
         self.errors = Counter(
             "korsync_stream_errors", "Runs of the stream that failed", stream, registry=registry
         )
         self.requests = Counter(
-            "korsync_http_requests", "API requests sent, by HTTP status code", ["code"],
+            "korsync_http_requests", "API requests sent, by HTTP status code", ["account", "code"],
             registry=registry,
         )  # fmt: skip
         self.retries = Counter(
             "korsync_http_retries",
             "API request attempts that failed in a way the client retries (408, 429, 5xx, network)",
+            ["account"],
             registry=registry,
         )
         self.stale_after = Gauge(
@@ -117,21 +121,25 @@ class Metrics:
         self.audit_mismatched = Gauge(
             "korsync_audit_windows_mismatched",
             "createdAt windows the last audit left differing from the API after healing them",
+            ["account"],
             registry=registry,
         )
         self.audit_last_clean = Gauge(
             "korsync_audit_last_clean_timestamp_seconds",
             "When the last audit with every window matching the API finished (Unix time)",
+            ["account"],
             registry=registry,
         )
         self.pace_rate = Gauge(
             "korsync_http_pace_rate",
             "API requests per second the adaptive pace allows now",
+            ["account"],
             registry=registry,
         )
         self.pace_concurrency = Gauge(
             "korsync_http_pace_concurrency",
             "API requests the adaptive pace allows in flight now",
+            ["account"],
             registry=registry,
         )
         Gauge(
@@ -140,18 +148,44 @@ class Metrics:
             ["version", "python_version"],
             registry=registry,
         ).labels(__version__, platform.python_version()).set(1)
+
+
+class Metrics:
+    """What the daemon counts for one account (``for_account`` gives another account's, in the
+    same registry); thread-safe (``prometheus_client`` locks its values)."""
+
+    def __init__(self, families: Families | None = None, account: str = SINGLE) -> None:
+        self.families = families or Families()
+        self.account = account
         self._as_of: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    @property
+    def registry(self) -> CollectorRegistry:
+        return self.families.registry
+
+    def for_account(self, account: str) -> Metrics:
+        """The metrics of ``account``, served with these."""
+        return Metrics(self.families, account)
+
     def track(self, stream: str) -> None:
         """Create the stream's series at zero, so dashboards see it before its first run."""
+        f, a = self.families, self.account
         for status in RUN_STATUSES:
-            self.runs.labels(stream, status)
-        self.errors.labels(stream)
-        self.rejects.labels(stream)
-        self.partial.labels(stream)
-        self.running.labels(stream).set(0)
-        self.lag.labels(stream).set_function(lambda: self._lag(stream))
+            f.runs.labels(a, stream, status)
+        f.errors.labels(a, stream)
+        f.rejects.labels(a, stream)
+        f.partial.labels(a, stream)
+        f.running.labels(a, stream).set(0)
+        f.lag.labels(a, stream).set_function(lambda: self._lag(stream))
+
+    def set_running(self, stream: str, running: bool) -> None:
+        """Whether a run of the stream is in progress."""
+        self.families.running.labels(self.account, stream).set(int(running))
+
+    def set_stale_after(self, stream: str, seconds: float) -> None:
+        """How long the stream may go without a success before it is stale."""
+        self.families.stale_after.labels(self.account, stream).set(seconds)
 
     def _lag(self, stream: str) -> float:
         with self._lock:
@@ -162,25 +196,30 @@ class Metrics:
         self, stream: str, status: str, duration: float, totals: RunTotals | None
     ) -> None:
         """Count one finished (or skipped) run and what it wrote."""
-        self.runs.labels(stream, status).inc()
+        f, a = self.families, self.account
+        f.runs.labels(a, stream, status).inc()
         if status == "skipped":
             return
-        self.last_finish.labels(stream).set(time.time())
-        self.duration.labels(stream).set(duration)
+        f.last_finish.labels(a, stream).set(time.time())
+        f.duration.labels(a, stream).set(duration)
         if status == "succeeded":
-            self.last_success.labels(stream).set(time.time())
+            f.last_success.labels(a, stream).set(time.time())
         elif status == "failed":
-            self.errors.labels(stream).inc()
+            f.errors.labels(a, stream).inc()
         if totals is not None:
-            for change, count in (
-                ("inserted", totals.rows.inserted),
-                ("updated", totals.rows.updated),
-                ("unchanged", totals.rows.unchanged),
-                ("deleted", totals.deleted),
-            ):
-                self.rows.labels(stream, change).inc(count)
-            self.rejects.labels(stream).inc(totals.rejects)
-            self.partial.labels(stream).inc(totals.partial)
+            self._count_rows(stream, totals)
+
+    def _count_rows(self, stream: str, totals: RunTotals) -> None:
+        f, a = self.families, self.account
+        for change, count in (
+            ("inserted", totals.rows.inserted),
+            ("updated", totals.rows.updated),
+            ("unchanged", totals.rows.unchanged),
+            ("deleted", totals.deleted),
+        ):
+            f.rows.labels(a, stream, change).inc(count)
+        f.rejects.labels(a, stream).inc(totals.rejects)
+        f.partial.labels(a, stream).inc(totals.partial)
 
     def set_as_of(self, stream: str, as_of: dt.datetime | None) -> None:
         """What the stream's data is as of (watermark or last success), for its lag."""
@@ -193,28 +232,31 @@ class Metrics:
     ) -> None:
         """Seed the stream's last success and lag from what the database recorded (start-up)."""
         if last_success_at is not None:
-            self.last_success.labels(stream).set(last_success_at.timestamp())
+            self.families.last_success.labels(self.account, stream).set(last_success_at.timestamp())
         self.set_as_of(stream, as_of)
 
     def record_audit(self, last_clean_at: dt.datetime | None, mismatched: int) -> None:
         """What the audits recorded: the last clean one, and windows still differing."""
-        self.audit_mismatched.set(mismatched)
-        self.audit_last_clean.set(last_clean_at.timestamp() if last_clean_at else math.nan)
+        f, a = self.families, self.account
+        f.audit_mismatched.labels(a).set(mismatched)
+        f.audit_last_clean.labels(a).set(last_clean_at.timestamp() if last_clean_at else math.nan)
 
     def observe_response(self, code: str, retryable: bool) -> None:
         """Count one API request and whether the client will retry it."""
-        self.requests.labels(code).inc()
+        self.families.requests.labels(self.account, code).inc()
         if retryable:
-            self.retries.inc()
+            self.families.retries.labels(self.account).inc()
 
     def watch_pace(self, pace: Pace) -> None:
         """Export ``pace``'s current rate and concurrency (the latest pace after a reload)."""
-        self.pace_rate.set_function(lambda: pace.state.rate)
-        self.pace_concurrency.set_function(lambda: pace.state.concurrency)
+        self.families.pace_rate.labels(self.account).set_function(lambda: pace.state.rate)
+        self.families.pace_concurrency.labels(self.account).set_function(
+            lambda: pace.state.concurrency
+        )
 
     def serve(self, address: str, port: int) -> Callable[[], None]:
         """Expose ``/metrics`` on ``address:port``; returns the function that stops it."""
-        server, thread = start_http_server(port, address, registry=self.registry)
+        server, thread = start_http_server(port, address, registry=self.families.registry)
 
         def stop() -> None:
             server.shutdown()

@@ -1,7 +1,9 @@
-"""The daemon's schedule: one APScheduler interval job per stream (``max_instances=1``,
-coalescing, a misfire grace of an hour or one interval, a little jitter; the first run when the
-stream's last success is an interval old, so a stale catalogue is refreshed at start-up) and a
-heartbeat job whose beats prove the scheduler alive."""
+"""The daemon's schedule: one APScheduler interval job per (account, stream) (``max_instances=1``,
+coalescing, a misfire grace of an hour or one interval, a little jitter, so that daemons sharing
+a database drift apart rather than tick together; the first run when the stream's last success
+is an interval old, so a stale catalogue is refreshed at start-up) and a heartbeat job whose
+beats prove the scheduler alive. A job's id is its stream's name, after ``<account>/`` when there
+are several accounts."""
 
 from __future__ import annotations
 
@@ -25,12 +27,14 @@ def trigger(interval: float) -> IntervalTrigger:
     return IntervalTrigger(seconds=interval, jitter=min(30.0, interval / 10), timezone=dt.UTC)
 
 
-def job_options(name: str, interval: float, first_run: dt.datetime) -> dict[str, Any]:
-    """The ``add_job`` keywords of one stream's job."""
+def job_options(
+    name: str, interval: float, first_run: dt.datetime, prefix: str = ""
+) -> dict[str, Any]:
+    """The ``add_job`` keywords of one stream's job (of the account ``prefix`` names)."""
     return {
         "trigger": trigger(interval),
-        "id": name,
-        "name": f"sync {name}",
+        "id": prefix + name,
+        "name": f"sync {prefix}{name}",
         "args": (name,),
         "max_instances": 1,
         "coalesce": True,
@@ -50,30 +54,36 @@ def first_run(last_success: dt.datetime | None, interval: float, now: dt.datetim
 
 
 def build_scheduler(
-    settings: Settings,
-    job: Callable[[str], None],
-    last_success: dict[str, dt.datetime | None],
-    *,
-    workers: int,
-    heartbeat: Callable[[], None] | None = None,
-    streams: Sequence[str] = (),
+    workers: int, *, heartbeat: Callable[[], None] | None = None
 ) -> BackgroundScheduler:
-    """A scheduler (not started) with one job per stream (default: all) and the heartbeat."""
+    """A scheduler (not started) with ``workers`` threads for the runs, and the heartbeat."""
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(workers), "heartbeat": ThreadPoolExecutor(1)},
         timezone=dt.UTC,
     )
-    now = dt.datetime.now(dt.UTC)
-    for index, (name, interval) in enumerate(intervals(settings, streams).items()):
-        # A tenth of a second apart, so at start-up the catalogue goes first.
-        when = first_run(last_success.get(name), interval, now) + dt.timedelta(seconds=index / 10)
-        scheduler.add_job(job, **job_options(name, interval, when))
     if heartbeat is not None:
         scheduler.add_job(
             heartbeat, "interval", seconds=HEARTBEAT_S, id="heartbeat", executor="heartbeat",
             max_instances=1, coalesce=True, misfire_grace_time=None,
         )  # fmt: skip
     return scheduler
+
+
+def add_stream_jobs(
+    scheduler: BackgroundScheduler,
+    settings: Settings,
+    job: Callable[[str], None],
+    last_success: dict[str, dt.datetime | None],
+    streams: Sequence[str] = (),
+    prefix: str = "",
+) -> None:
+    """One job per stream (default: all) of one account: ``job(stream)`` at the stream's
+    interval in ``settings``."""
+    now = dt.datetime.now(dt.UTC)
+    for index, (name, interval) in enumerate(intervals(settings, streams).items()):
+        # A tenth of a second apart, so at start-up the catalogue goes first.
+        when = first_run(last_success.get(name), interval, now) + dt.timedelta(seconds=index / 10)
+        scheduler.add_job(job, **job_options(name, interval, when, prefix))
 
 
 def retry_delay(failures: int, interval: float, first: float) -> float:

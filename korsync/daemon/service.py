@@ -1,7 +1,12 @@
 """The ``korsync run`` process under systemd: ``serve`` takes the settings, the engine and the
-CLI's factories (``Wiring``); it refuses a second daemon on a SQLite file, waits for the database
-with capped exponential backoff (saying so in the log and in ``STATUS=``), sends ``READY=1`` once
-the schema is current, then seeds the metrics from the database and starts the schedule. The
+CLI's factories (``Wiring``), and the accounts to keep fresh (``Mirror``: one by default, the
+settings' own in the engine's schema); it refuses a second daemon on a SQLite file, waits for
+the database with capped exponential backoff (saying so in the log and in ``STATUS=``), sends
+``READY=1`` once every account's schema is current, then seeds the metrics from the database and
+starts the schedule: one job per (account, stream), each account with its own API client, pace
+and metrics, so one account's outage, 401 or slowness only ever holds its own jobs. Jobs share
+``KORSYNC_MAX_PARALLEL_RUNS`` worker threads; a job has at most one run queued or running, so a
+hung account holds at most one thread per stream. The
 main thread sleeps on signals, pings the watchdog while the heartbeat proves the scheduler alive,
 and reloads the settings on SIGHUP.
 SIGTERM/SIGINT stop new requests at once, wait up to ``STOP_GRACE_S`` for the page in flight to
@@ -39,7 +44,13 @@ from korsync.daemon import systemd
 from korsync.daemon.jobs import JobRunner, record_audit
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
-from korsync.daemon.scheduler import HEARTBEAT_S, build_scheduler, retry_delay, trigger
+from korsync.daemon.scheduler import (
+    HEARTBEAT_S,
+    add_stream_jobs,
+    build_scheduler,
+    retry_delay,
+    trigger,
+)
 from korsync.daemon.signals import Signals
 from korsync.daemon.transport import DaemonTransport, daemon_pace
 from korsync.db.engine import make_engine
@@ -50,7 +61,7 @@ from korsync.logs import configure_logging_for
 from korsync.status import read_stream, stale_thresholds
 from korsync.sync.audit.evidence import STREAM as AUDIT
 from korsync.sync.runner import close_abandoned_runs
-from korsync.sync.streams import STREAMS, SyncOptions, intervals
+from korsync.sync.streams import SyncOptions, intervals
 
 log = logging.getLogger("korsync.scheduler")
 
@@ -67,32 +78,63 @@ class Wiring:
     load_settings: Callable[[], Settings]
     make_client: Callable[[Settings, httpx.BaseTransport, Pace], ApiClient]
     make_options: Callable[[Settings], SyncOptions]
+    # The accounts' settings by name, from fresh settings (a SIGHUP); None: the single account.
+    load_accounts: Callable[[Settings], dict[str | None, Settings]] = lambda s: {None: s}
+
+
+@dataclasses.dataclass(frozen=True)
+class Mirror:
+    """One account the daemon keeps fresh: its name (``None``: the single account), its
+    settings, and the engine whose connections reach its schema."""
+
+    account: str | None
+    settings: Settings
+    engine: Engine
 
 
 class Daemon:
     """One ``korsync run`` process; see the module docstring."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, wiring: Wiring, streams: Sequence[str] = ()
+        self,
+        settings: Settings,
+        engine: Engine,
+        wiring: Wiring,
+        streams: Sequence[str] = (),
+        mirrors: Sequence[Mirror] = (),
     ) -> None:
         self.engine, self.wiring, self.settings = engine, wiring, settings
+        self.mirrors = list(mirrors) or [Mirror(None, settings, engine)]
+        self.names = tuple(streams)
         self.streams = tuple(intervals(settings, streams))
         self.metrics = Metrics()
         self.stopping = threading.Event()
         self.abandoned = False
         self._beat = time.monotonic()
-        self.jobs = JobRunner(engine, self.metrics, self.stopping, self._client_runtime(settings))
+        self.runners = [self._runner(mirror) for mirror in self.mirrors]
+        # job id -> its runner and stream, for the scheduler's events
+        self._jobs = {r.job_id(name): (r, name) for r in self.runners for name in self.streams}
 
-    def _client_runtime(self, settings: Settings) -> tuple[ApiClient, SyncOptions]:
+    def _runner(self, mirror: Mirror) -> JobRunner:
+        metrics = (
+            self.metrics if mirror.account is None else self.metrics.for_account(mirror.account)
+        )
+        prefix = "" if mirror.account is None else f"{mirror.account}/"
+        runtime = self._client_runtime(mirror.settings, metrics)
+        return JobRunner(mirror.engine, metrics, self.stopping, runtime, prefix)
+
+    def _client_runtime(
+        self, settings: Settings, metrics: Metrics
+    ) -> tuple[ApiClient, SyncOptions]:
         pace = daemon_pace(
             self.stopping, max_rate=settings.rate_limit, max_concurrency=settings.max_concurrency
         )
         transport = DaemonTransport(
-            self.metrics, self.stopping, max_concurrency=settings.max_concurrency
+            metrics, self.stopping, max_concurrency=settings.max_concurrency
         )
         client = self.wiring.make_client(settings, transport, pace)
         options = self.wiring.make_options(settings)
-        self.metrics.watch_pace(pace)
+        metrics.watch_pace(pace)
         return client, options
 
     def run(self) -> int:
@@ -112,7 +154,8 @@ class Daemon:
                 return 1
             finally:
                 stop_metrics()
-                self.jobs.close(wait=not self.abandoned)
+                for runner in self.runners:
+                    runner.close(wait=not self.abandoned)
 
     def _run_locked(self, signals: Signals) -> int:
         waited = self._wait_for_database(signals)
@@ -138,13 +181,14 @@ class Daemon:
         return stop
 
     def _wait_for_database(self, signals: Signals) -> int | None:
-        """``None`` once the schema is current; 1 if it is not, 0 if stopped while waiting."""
+        """``None`` once every account's schema is current; 1 if one is not, 0 if stopped while
+        waiting."""
         where = self.engine.url.render_as_string(hide_password=True)
         delay, probe = 1.0, self._probe_engine()
         try:
             while True:
                 try:
-                    check_schema(probe)
+                    self._check_schemas(probe)
                     return None
                 except SchemaError as exc:
                     log.error("%s", exc)
@@ -164,13 +208,25 @@ class Daemon:
         finally:
             probe.dispose()
 
+    def _check_schemas(self, probe: Engine) -> None:
+        """Raise ``SchemaError`` (naming the account) unless every schema is current."""
+        for mirror in self.mirrors:
+            if mirror.account is None:
+                check_schema(probe)
+                continue
+            try:
+                check_schema(mirror.engine)
+            except SchemaError as exc:
+                raise SchemaError(f"account {mirror.account}: {exc}") from None
+
     def _write_reporting_zone(self) -> bool:
         """Make KORSYNC_REPORTING_TIMEZONE the views' zone (read at start; a SIGHUP does not
         change it); ``False`` when the database refuses it."""
         zone = self.settings.reporting_timezone
         try:
-            if write_reporting_zone(self.engine, zone):
-                log.info("reporting views count days in %s", zone)
+            for mirror in self.mirrors:
+                if write_reporting_zone(mirror.engine, zone) and mirror.account is None:
+                    log.info("reporting views count days in %s", zone)
         except ValueError as exc:
             log.error("KORSYNC_REPORTING_TIMEZONE: %s", exc)
             systemd.status(f"not started: {exc}")
@@ -182,40 +238,43 @@ class Daemon:
             return make_engine(self.engine.url)
         return make_engine(self.engine.url, connect_args={"connect_timeout": 5})
 
-    def _restore_metrics(self) -> dict[str, dt.datetime | None]:
-        """Seed each scheduled stream's series from the database; its last success, by name."""
+    def _restore_metrics(self, runner: JobRunner) -> dict[str, dt.datetime | None]:
+        """Seed each scheduled stream's series of ``runner``'s account from the database; its
+        last success, by name."""
         last = {}
         for name in self.streams:
-            recorded = read_stream(self.engine, name)
+            recorded = read_stream(runner.engine, name)
             last[name] = recorded.last_success_at
-            self.metrics.restore(
+            runner.metrics.restore(
                 name, recorded.last_success_at, recorded.watermark or recorded.last_success_at
             )
             if name == AUDIT:
-                record_audit(self.engine, self.metrics)
-        self._export_thresholds(self.settings)
+                record_audit(runner.engine, runner.metrics)
         return last
 
-    def _export_thresholds(self, settings: Settings) -> None:
+    def _export_thresholds(self, runner: JobRunner, settings: Settings) -> None:
         thresholds = stale_thresholds(settings)
         for name in self.streams:
-            self.metrics.stale_after.labels(name).set(thresholds[name].total_seconds())
+            runner.metrics.set_stale_after(name, thresholds[name].total_seconds())
+
+    def _workers(self) -> int:
+        """Worker threads: one per job on PostgreSQL, up to KORSYNC_MAX_PARALLEL_RUNS (each
+        run holds two connections); one on SQLite, which has one writer."""
+        if self.engine.dialect.name != "postgresql":
+            return 1
+        return min(len(self._jobs), self.settings.max_parallel_runs)
 
     def _start_scheduler(self) -> BackgroundScheduler:
-        for stream in close_abandoned_runs(self.jobs.sessions):
-            log.warning(
-                "%s: a run left running by a process that is gone is recorded failed", stream
-            )
-        last = self._restore_metrics()
-        workers = len(self.streams) if self.engine.dialect.name == "postgresql" else 1
-        scheduler = build_scheduler(
-            self.settings,
-            self.jobs.run,
-            last,
-            workers=workers,
-            heartbeat=self._heartbeat,
-            streams=self.streams,
-        )
+        scheduler = build_scheduler(self._workers(), heartbeat=self._heartbeat)
+        for mirror, runner in zip(self.mirrors, self.runners, strict=True):
+            for stream in close_abandoned_runs(runner.sessions):
+                log.warning(
+                    "%s: a run left running by a process that is gone is recorded failed",
+                    runner.job_id(stream),
+                )
+            last = self._restore_metrics(runner)
+            self._export_thresholds(runner, mirror.settings)
+            add_stream_jobs(scheduler, mirror.settings, runner.run, last, self.names, runner.prefix)
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         scheduler.add_listener(functools.partial(self._retry_soon, scheduler), EVENT_JOB_EXECUTED)
         for job in scheduler.get_jobs():
@@ -225,12 +284,16 @@ class Daemon:
                     "%s: every %gs, first at %s", job.id, every, first.isoformat("T", "seconds")
                 )
         scheduler.start()
+        # Start-up (every account's abandoned runs and metrics) may outlast the heartbeat's
+        # tolerance; the scheduler's health is judged from now on.
+        self._heartbeat()
         return scheduler
 
     def _retry_soon(self, scheduler: BackgroundScheduler, event: JobEvent) -> None:
         """After a failed run, try the stream again in a minute, doubling while it keeps
         failing, rather than a whole interval later (a day, for the catalogue)."""
-        failures = self.jobs.failures(event.job_id)
+        runner, stream = self._jobs.get(event.job_id, (None, ""))
+        failures = runner.failures(stream) if runner is not None else 0
         job = scheduler.get_job(event.job_id)
         if not failures or job is None or self.stopping.is_set():
             return
@@ -243,10 +306,11 @@ class Daemon:
 
     def _skipped(self, event: JobEvent) -> None:
         """A turn APScheduler skipped: the last run still busy (or queued), or too late."""
-        if event.job_id in STREAMS and not self.stopping.is_set():
+        if event.job_id in self._jobs and not self.stopping.is_set():
+            runner, stream = self._jobs[event.job_id]
             why = "too late" if event.code == EVENT_JOB_MISSED else "its last run is still busy"
             log.info("%s: this turn skipped (%s)", event.job_id, why)
-            self.metrics.record_run(event.job_id, "skipped", 0.0, None)
+            runner.metrics.record_run(stream, "skipped", 0.0, None)
 
     def _heartbeat(self) -> None:
         self._beat = time.monotonic()
@@ -275,15 +339,16 @@ class Daemon:
 
     def _stop(self, signals: Signals, scheduler: BackgroundScheduler) -> None:
         """Stop new requests and runs; give the runs in flight ``STOP_GRACE_S`` to end."""
-        self.jobs.stop()
+        for runner in self.runners:
+            runner.stop()
         scheduler.shutdown(wait=False)
-        busy = self.jobs.active()
+        busy = self._active()
         if busy:
             log.info("stopping: waiting up to %gs for %s", STOP_GRACE_S, ", ".join(busy))
         deadline, stops = time.monotonic() + STOP_GRACE_S, signals.stops
-        while self.jobs.active() and time.monotonic() < deadline and signals.stops == stops:
+        while self._active() and time.monotonic() < deadline and signals.stops == stops:
             signals.wait(0.1)
-        busy = self.jobs.active()
+        busy = self._active()
         if busy:
             self.abandoned = True
             log.warning(
@@ -293,38 +358,69 @@ class Daemon:
             )
         log.info("stopped")
 
+    def _active(self) -> list[str]:
+        return [runner.job_id(name) for runner in self.runners for name in runner.active()]
+
     def _reload(self, scheduler: BackgroundScheduler) -> None:
-        """SIGHUP: new settings for logging, the API client, sync options and intervals."""
+        """SIGHUP: new settings for logging, the API clients, sync options and intervals."""
         systemd.reloading()
         try:
             settings = self.wiring.load_settings()
-            runtime = self._client_runtime(settings)
+            accounts = self.wiring.load_accounts(settings)
+            fresh = [accounts.get(mirror.account) for mirror in self.mirrors]
+            runtimes = [
+                self._client_runtime(new, runner.metrics) if new is not None else None
+                for new, runner in zip(fresh, self.runners, strict=True)
+            ]
         except (SettingsError, ValueError) as exc:
             log.error("reload failed, keeping the current settings: %s", exc)
             systemd.notify("READY=1")
             return
-        for key in ("database_url", "metrics_port", "metrics_address"):
+        for key in ("database_url", "metrics_port", "metrics_address", "accounts_file"):
             if getattr(settings, key) != getattr(self.settings, key):
                 log.warning("KORSYNC_%s changed: restart korsync to apply it", key.upper())
-        old, self.settings = intervals(self.settings, self.streams), settings
+        if set(accounts) != {mirror.account for mirror in self.mirrors}:
+            log.warning("the accounts changed: restart korsync to add or remove one")
+        self.settings = settings
         configure_logging_for(settings)
-        self.jobs.replace_runtime(runtime)
-        self._export_thresholds(settings)
+        for index, (new, runtime) in enumerate(zip(fresh, runtimes, strict=True)):
+            if new is not None and runtime is not None:
+                self._reload_account(scheduler, index, new, runtime)
+        log.info("settings reloaded")
+        systemd.notify("READY=1", f"STATUS={self.runners[0].status_line()}")
+
+    def _reload_account(
+        self,
+        scheduler: BackgroundScheduler,
+        index: int,
+        settings: Settings,
+        runtime: tuple[ApiClient, SyncOptions],
+    ) -> None:
+        mirror, runner = self.mirrors[index], self.runners[index]
+        old = intervals(mirror.settings, self.streams)
+        self.mirrors[index] = dataclasses.replace(mirror, settings=settings)
+        runner.replace_runtime(runtime)
+        self._export_thresholds(runner, settings)
         for name, interval in intervals(settings, self.streams).items():
             if interval != old[name]:
-                scheduler.reschedule_job(name, trigger=trigger(interval))
-                log.info("%s: now every %gs", name, interval)
-        log.info("settings reloaded")
-        systemd.notify("READY=1", f"STATUS={self.jobs.status_line()}")
+                scheduler.reschedule_job(runner.job_id(name), trigger=trigger(interval))
+                log.info("%s: now every %gs", runner.job_id(name), interval)
 
 
-def serve(settings: Settings, engine: Engine, wiring: Wiring, streams: Sequence[str] = ()) -> int:
-    """Run the daemon for ``streams`` (default: all) in the main thread; its exit status.
+def serve(
+    settings: Settings,
+    engine: Engine,
+    wiring: Wiring,
+    streams: Sequence[str] = (),
+    mirrors: Sequence[Mirror] = (),
+) -> int:
+    """Run the daemon for ``streams`` (default: all) of ``mirrors`` (default: the settings'
+    account in ``engine``) in the main thread; its exit status.
 
     If a run had to be abandoned at shutdown, the process ends here (``os._exit``) because a
     worker thread cannot be stopped and would hold the interpreter open.
     """
-    daemon = Daemon(settings, engine, wiring, streams)
+    daemon = Daemon(settings, engine, wiring, streams, mirrors)
     code = daemon.run()
     if daemon.abandoned:
         logging.shutdown()

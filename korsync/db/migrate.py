@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
 
@@ -23,19 +23,28 @@ def migrations_dir() -> Path:
     raise FileNotFoundError("korsync's migrations directory is missing from this installation")
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config for korsync's scripts; with ``connection``, env.py migrates that."""
+def alembic_config(connection: Connection | None = None, schema: str | None = None) -> Config:
+    """An Alembic config for korsync's scripts; with ``connection``, env.py migrates that; with
+    ``schema``, env.py keeps the revision in that schema's own version table."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if connection is not None:
         config.attributes["connection"] = connection
+    if schema is not None:
+        config.attributes["schema"] = schema
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every migration not yet applied, in one transaction where the dialect allows."""
+def upgrade_to_head(engine: Engine, schema: str | None = None) -> None:
+    """Apply every migration not yet applied, in one transaction where the dialect allows.
+
+    With ``schema`` (an account's, on PostgreSQL; ``engine``'s search_path names it) the schema
+    is created first if need be, and holds its own ``alembic_version``."""
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+        if schema is not None:
+            quoted = connection.dialect.identifier_preparer.quote_schema(schema)
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        command.upgrade(alembic_config(connection, schema), "head")
 
 
 class SchemaError(Exception):

@@ -1,5 +1,6 @@
 """PostgreSQL roles for reporting: a read-only role that can select every mirror table and
-view, now and after later migrations (default privileges of the role that runs them).
+view of one schema (the mirror's, an account's, or the cross-account views'), now and after
+later migrations (default privileges of the role that runs them); and dropping such a role.
 
 ``korsync db grant-reader ROLE`` runs this as the writer (the role that owns the tables and
 runs ``korsync db upgrade``); ``deploy/postgres/roles.sql`` is the same as plain SQL.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 # An unquoted PostgreSQL identifier as it is stored (folded to lower case), at most 63 bytes.
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
@@ -26,17 +28,26 @@ def check_role_name(role: str) -> None:
         raise ValueError(f"role name {role!r} refused: names starting with pg_ are reserved")
 
 
-def grant_reader(connection: Connection, role: str, password: str | None = None) -> str:
-    """Create ``role`` unless it exists and give it read-only access; returns the schema
-    granted. Objects created later by the current role are readable too. Without ``password``
-    a new role cannot log in (grant it to logins); with one it can, with that password."""
+def role_exists(connection: Connection, role: str) -> bool:
+    """Whether the PostgreSQL role exists."""
+    found = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    return found.first() is not None
+
+
+def grant_reader(
+    connection: Connection, role: str, password: str | None = None, schema: str | None = None
+) -> str:
+    """Create ``role`` unless it exists and give it read-only access to ``schema`` (default:
+    the connection's current schema); returns the schema granted. Objects created later by the
+    current role are readable too. Without ``password`` a new role cannot log in (grant it to
+    logins); with one it can, with that password."""
     check_role_name(role)
     if connection.dialect.name != "postgresql":
         raise ValueError("reader roles are a PostgreSQL feature; SQLite has no roles")
     quote = connection.dialect.identifier_preparer.quote
-    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
-    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
-    if exists.first() is None:
+    if schema is None:
+        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    if not role_exists(connection, role):
         connection.execute(text(f"CREATE ROLE {quote(role)} NOLOGIN"))
     if password is not None:
         _allow_login(connection, role, password)
@@ -70,3 +81,20 @@ def _allow_login(connection: Connection, role: str, password: str) -> None:
         raise ValueError(f"cannot let the role log in: {reason}") from None
     finally:
         cursor.close()
+
+
+def drop_reader(connection: Connection, role: str) -> bool:
+    """Drop ``role`` (its grants in this database first); ``False`` if there was none. A role
+    still granted something in another database cannot be dropped: ``ValueError`` says so."""
+    check_role_name(role)
+    if not role_exists(connection, role):
+        return False
+    quote = connection.dialect.identifier_preparer.quote(role)
+    connection.execute(text(f"DROP OWNED BY {quote}"))
+    try:
+        with connection.begin_nested():
+            connection.execute(text(f"DROP ROLE {quote}"))
+    except DBAPIError as exc:
+        reason = (str(exc.orig).strip().splitlines() or ["refused"])[0]
+        raise ValueError(f"cannot drop role {role}: {reason}") from None
+    return True

@@ -4,7 +4,10 @@
 newer model (product bases with options and values, products, dated offers with tickets and
 time slots) and/or the older one (events with sessions, catalog-level products, offers whose
 tickets open event sessions, forms with fields and choices), as ``SimConfig.catalog_model``
-says. Offer dates cover the order history and three months ahead.
+says. Offer dates cover the order history and three months ahead. With
+``SimConfig.shared_catalogue`` every organization sees organization 0's catalogue (the same
+ids, names and structure) at its own prices: organization ``k`` pays ``k`` euros more per
+product, as a distributor's catalogue sold to several client organizations.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class _Ctx:
     catalogue: Catalogue
     base_ms: int
     counters: dict[Kind, int]
+    markup: Decimal = Decimal(0)  # added to every product's price (a shared catalogue)
 
     def new_id(self, kind: Kind) -> str:
         index = self.counters.get(kind, 0)
@@ -48,7 +52,9 @@ def build_catalogue(config: SimConfig, org: int, codec: IdCodec) -> Catalogue:
     """The whole catalogue of organization ``org``."""
     start = int(config.start.timestamp())
     history = start - config.history_days * DAY
-    ctx = _Ctx(config, org, codec, Catalogue(), (history - 60 * DAY) * 1000, {})
+    markup = Decimal(org if config.shared_catalogue else 0)
+    owner = 0 if config.shared_catalogue else org
+    ctx = _Ctx(config, owner, codec, Catalogue(), (history - 60 * DAY) * 1000, {}, markup)
     days = _offer_days(history, start)
     for number in range(config.catalogs):
         catalog = _catalog(ctx, number, history, start)
@@ -170,7 +176,7 @@ def _product(
         "disabled": rng.random() < 0.08,
     }
     iri = f"{catalog.iri}/products/{product_id}"
-    price = Decimal(rng.randrange(990, 18900)) / 100
+    price = Decimal(rng.randrange(990, 18900)) / 100 + ctx.markup
     links: dict[str, Any] = {"price": price, "vat": rng.choice((Decimal(20), Decimal("5.5")))}
     row = Row("products", product_id, iri, catalog.id, parent, fields, links)
     ctx.catalogue.add(row)

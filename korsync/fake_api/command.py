@@ -8,7 +8,9 @@ into the shell that runs korsync; then it serves. ``--auth bare`` wants the toke
 ``Authorization``, as the API docs' curl examples send it; ``--forbidden-model events`` answers
 the older catalogue model's routes with a 403; ``--created-filters date`` takes only
 dates in ``createdAt[...]`` filters (a time gets a 400); ``--shape docs-orders`` and
-``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``); ``--rate-limit N``
+``--shape iri-tickets`` serve shapes the API docs show (``fake_api.shapes``);
+``--organizations N`` serves N organizations (korsync accounts), with ``--shared-catalogue`` one
+catalogue (the same ids) at N prices; ``--rate-limit N``
 answers beyond N requests per second per token with a 429 (``fake_api.ratelimit``). Loopback by
 default; every option also reads ``KORSYNC_FAKE_API_*`` through the group's ``auto_envvar_prefix``.
 """
@@ -70,6 +72,7 @@ def build_simulator(
     forbidden_model: str = "none",
     shapes: tuple[str, ...] = (),
     rate_limit: float | None = None,
+    shared_catalogue: bool = False,
 ) -> Simulator:
     """The simulator the command's options describe; ``now`` anchors its timeline (``None``:
     the simulator's fixed default instant)."""
@@ -88,6 +91,7 @@ def build_simulator(
         created_filters=created_filters,  # type: ignore[arg-type]  # click.Choice checked it
         shapes=shapes,
         rate_limit=rate_limit,
+        shared_catalogue=shared_catalogue,
     )
     return Simulator(config)
 
@@ -124,7 +128,18 @@ def _announce(sim: Simulator, base_url: str) -> None:
     type=click.IntRange(0),
     help="Orders per organization.",
 )
-@click.option("--organizations", default=1, show_default=True, type=click.IntRange(1, 128))
+@click.option(
+    "--organizations",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 128),
+    help="Organizations served, each with its own credentials and orders (korsync accounts).",
+)
+@click.option(
+    "--shared-catalogue",
+    is_flag=True,
+    help="Every organization sees organization 0's catalogue (the same ids) at its own prices.",
+)
 @click.option(
     "--catalog-model", default="both", show_default=True, type=click.Choice(CATALOG_MODELS)
 )
@@ -201,6 +216,7 @@ def fake_api(
     seed: int,
     orders: int,
     organizations: int,
+    shared_catalogue: bool,
     catalog_model: str,
     forbidden_model: str,
     faults: Faults,
@@ -218,6 +234,7 @@ def fake_api(
         seed, orders, catalog_model, faults, latency_ms, arrival_rate, token_lifetime,
         organizations, now or dt.datetime.now(dt.UTC), auth, created_filters,
         forbidden_model=forbidden_model, shapes=shapes, rate_limit=rate_limit,
+        shared_catalogue=shared_catalogue,
     )  # fmt: skip
     stop = threading.Event()
 

@@ -16,6 +16,8 @@ forbids nothing. Unlike a model the account is not on (404), its rows still exis
 products of it are still listed, and offer tickets still point at its forms.
 ``rate_limit`` (requests per second per token, ``None``: unlimited) answers requests beyond it
 with a 429 and ``Retry-After`` (``korsync.fake_api.ratelimit``).
+``shared_catalogue`` gives every organization organization 0's catalogue (same ids) at prices
+of its own (``korsync.fake_api.catalogue_data``).
 ``shapes`` names opt-in response shapes the API docs show (``korsync.fake_api.shapes``:
 ``docs-orders``, ``iri-tickets``); none by default.
 """
@@ -63,6 +65,7 @@ class SimConfig:
     history_days: int = 365
     shapes: tuple[str, ...] = ()
     rate_limit: float | None = None
+    shared_catalogue: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.orders < MAX_INDEX // 1024:

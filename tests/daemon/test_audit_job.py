@@ -35,7 +35,7 @@ def _runner(engine: Engine, sim: Simulator) -> tuple[JobRunner, Metrics]:
 
 
 def _gauge(metrics: Metrics, name: str) -> float | None:
-    return metrics.registry.get_sample_value(name)
+    return metrics.registry.get_sample_value(name, {"account": "default"})
 
 
 def test_the_audit_job_heals_and_sets_its_gauges(engine: Engine, sim: Simulator) -> None:

@@ -39,7 +39,8 @@ def _runner(
 
 
 def _value(metrics: Metrics, name: str, **labels: str) -> float:
-    return metrics.registry.get_sample_value(name, labels) or 0.0
+    """A sample of the single account's (``account="default"``) series."""
+    return metrics.registry.get_sample_value(name, {"account": "default", **labels}) or 0.0
 
 
 def test_job_runs_its_stream_and_counts_it(engine: Engine, sim: Simulator) -> None:

@@ -64,6 +64,9 @@ def _scrape(port: int) -> Samples | None:
 
 
 def _value(samples: Samples, name: str, **labels: str) -> float | None:
+    """A sample by name and labels; every series but build_info is the single account's."""
+    if name != "korsync_build_info":
+        labels = {"account": "default", **labels}
     return samples.get((name, frozenset(labels.items())))
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from korsync.config import Settings
-from korsync.daemon.scheduler import build_scheduler, first_run
+from korsync.daemon.scheduler import add_stream_jobs, build_scheduler, first_run
 from korsync.sync.streams import STREAMS, intervals
 
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -15,7 +17,7 @@ T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 def test_one_job_per_stream_with_its_interval_and_options() -> None:
     """Every stream gets a job: its interval from the settings, one instance, coalescing, grace."""
     settings = Settings(orders_interval=120, catalogue_interval=7200)
-    scheduler = build_scheduler(settings, lambda name: None, {}, workers=1, heartbeat=lambda: None)
+    scheduler = _scheduler(settings)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {*STREAMS, "heartbeat"}
     for name, interval in intervals(settings).items():
@@ -31,10 +33,27 @@ def test_one_job_per_stream_with_its_interval_and_options() -> None:
 
 def test_a_daemon_can_schedule_only_some_streams() -> None:
     """``korsync run --stream orders`` schedules the orders job (and the heartbeat) only."""
-    scheduler = build_scheduler(
-        Settings(), lambda name: None, {}, workers=1, heartbeat=lambda: None, streams=("orders",)
-    )
+    scheduler = _scheduler(Settings(), streams=("orders",))
     assert sorted(job.id for job in scheduler.get_jobs()) == ["heartbeat", "orders"]
+
+
+def test_each_account_gets_its_own_jobs_at_its_own_intervals() -> None:
+    """With several accounts, job ids are ``<account>/<stream>`` and intervals each account's."""
+    scheduler = _scheduler(Settings(orders_interval=30), streams=("orders",), prefix="acme/")
+    add_stream_jobs(scheduler, Settings(orders_interval=90), lambda n: None, {}, ("orders",), "b/")
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"heartbeat", "acme/orders", "b/orders"}
+    assert jobs["acme/orders"].trigger.interval == dt.timedelta(seconds=30)
+    assert jobs["b/orders"].trigger.interval == dt.timedelta(seconds=90)
+    assert jobs["b/orders"].args == ("orders",) and jobs["b/orders"].max_instances == 1
+
+
+def _scheduler(
+    settings: Settings, streams: tuple[str, ...] = (), prefix: str = ""
+) -> BackgroundScheduler:
+    scheduler = build_scheduler(1, heartbeat=lambda: None)
+    add_stream_jobs(scheduler, settings, lambda name: None, {}, streams, prefix)
+    return scheduler
 
 
 def test_first_run_is_now_when_stale_else_one_interval_after_the_last_success() -> None:

@@ -73,10 +73,11 @@ def _comparable(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "@context"}
 
 
-def assert_orders_mirrored(engine: Engine, sim: Simulator) -> None:
-    """The orders tables hold exactly the simulator's orders, field for field (rebuilt from
-    their rows by the ``orders_as_sent`` view), and no order repeats its items in ``raw``."""
-    truth = {o["id"]: _comparable(o) for o in sim.orders_truth()}
+def assert_orders_mirrored(engine: Engine, sim: Simulator, org: int = 0) -> None:
+    """The orders tables hold exactly the simulator's orders (of organization ``org``), field
+    for field (rebuilt from their rows by the ``orders_as_sent`` view), and no order repeats its
+    items in ``raw``."""
+    truth = {o["id"]: _comparable(o) for o in sim.orders_truth(org)}
     with Session(engine) as session:
         rebuilt = session.execute(text("SELECT raw FROM orders_as_sent")).scalars()
         mirrored = {o["id"]: _comparable(o) for o in map(_json, rebuilt)}
