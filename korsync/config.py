@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from korsync.api.auth import DEFAULT_SCHEME, check_auth_scheme
+from korsync.models.history import parse_groups
 from korsync.zones import check_zone
 
 ENV_PREFIX = "KORSYNC_"
@@ -135,6 +136,11 @@ class Settings(BaseSettings):
     db_retry_max: float = Field(default=60.0, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_address: str = "127.0.0.1"
+    # Change history (korsync.models.history): the groups of tables that keep it, "all",
+    # "none" or a comma list (orders, offers, catalogue), written to history_tables at start;
+    # and how many days closed versions are kept (the daemon prunes; unset: forever).
+    history: str = "all"
+    history_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +160,12 @@ class Settings(BaseSettings):
     @classmethod
     def _check_reporting_timezone(cls, value: str) -> str:
         return check_zone(value)
+
+    @field_validator("history")
+    @classmethod
+    def _check_history(cls, value: str) -> str:
+        parse_groups(value)
+        return value
 
     @field_validator("api_auth_scheme")
     @classmethod
@@ -190,6 +202,11 @@ class Settings(BaseSettings):
         if self.pii == "hash" and self.pii_key is None:
             raise ValueError("KORSYNC_PII_KEY is required when KORSYNC_PII=hash")
         return self
+
+    @property
+    def history_groups(self) -> tuple[str, ...]:
+        """The groups of tables whose history is kept (``KORSYNC_HISTORY``)."""
+        return parse_groups(self.history)
 
     @property
     def sqlalchemy_url(self) -> URL:

@@ -22,6 +22,7 @@ from korsync.cli.app import (
     settings_of,
     settings_source,
     shared_options,
+    write_history,
     write_zone,
 )
 from korsync.cli.options import (
@@ -119,6 +120,7 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     with engine_for(settings) as engine, client:
         sessions = migrated_sessions(engine)
         write_zone(engine, settings)
+        write_history(engine, settings)
         outcomes = run_streams(client, sessions, sync_options(settings), streams)
     print_outcomes(outcomes)
     if not all(outcome.ok for outcome in outcomes):

@@ -11,7 +11,14 @@ from typing import TextIO
 import click
 from alembic.util import CommandError
 
-from korsync.cli.app import engine_for, fail, settings_of, shared_options, write_zone
+from korsync.cli.app import (
+    engine_for,
+    fail,
+    settings_of,
+    shared_options,
+    write_history,
+    write_zone,
+)
 from korsync.db import dbt_sources, schema_docs
 from korsync.db.migrate import (
     SchemaError,
@@ -68,6 +75,7 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
     with engine_for(settings, create=True) as engine:
         upgrade_to_head(engine)
         write_zone(engine, settings)
+        write_history(engine, settings)
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
     click.echo(f"database {where} is at the newest schema revision")
 

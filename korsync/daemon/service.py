@@ -36,6 +36,7 @@ from korsync.api.client import ApiClient
 from korsync.api.pace import Pace
 from korsync.config import Settings, SettingsError
 from korsync.daemon import systemd
+from korsync.daemon.history_prune import add_prune_job
 from korsync.daemon.jobs import JobRunner, record_audit
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
@@ -44,6 +45,7 @@ from korsync.daemon.signals import Signals
 from korsync.daemon.transport import DaemonTransport, daemon_pace
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
+from korsync.db.history import write_history_groups
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.db.reporting_zone import write_reporting_zone
 from korsync.logs import configure_logging_for
@@ -120,6 +122,9 @@ class Daemon:
             return waited
         if not self._write_reporting_zone():
             return 1
+        switched = write_history_groups(self.engine, self.settings.history_groups)
+        if switched:
+            log.info("change history now %s: %s", self.settings.history, ", ".join(switched))
         scheduler = self._start_scheduler()
         systemd.notify("READY=1", "STATUS=ready: syncing on schedule")
         try:
@@ -216,6 +221,8 @@ class Daemon:
             heartbeat=self._heartbeat,
             streams=self.streams,
         )
+        if self.settings.history_days is not None:
+            add_prune_job(scheduler, self.engine, self.settings.history_days)
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         scheduler.add_listener(functools.partial(self._retry_soon, scheduler), EVENT_JOB_EXECUTED)
         for job in scheduler.get_jobs():
