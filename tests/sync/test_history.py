@@ -131,7 +131,23 @@ def test_order_and_ticket_changes_are_the_versions_applied(
         "waiting_beneficiary_data", "waiting_beneficiary_data", "waiting_beneficiary_data",
     ]  # fmt: skip
     _assert_run_per_version(engine, "order_item_tickets", ticket_id)
+    assert _view(engine, "ticket_changes", "ticket_id", ticket_id, "to_voucher") == [
+        None, "8555000000001", "8555000000002",
+    ]  # fmt: skip
+    assert _view(engine, "order_status_changes", "order_id", order_id, "to_status") == [
+        "confirmed", "cancelled",
+    ]  # fmt: skip
     assert_history_consistent(engine)
+
+
+def _view(engine: Engine, view: str, key_column: str, key: str, column: str) -> list[Any]:
+    """``column`` of a history view's rows for one key, oldest first."""
+    found = uuid.UUID(key)
+    bound = found.hex if engine.dialect.name == "sqlite" else found
+    order = "valid_from" if view == "offer_price_availability" else "observed_at"
+    query = text(f"SELECT {column} FROM {view} WHERE {key_column} = :key ORDER BY {order}")
+    with engine.connect() as connection:
+        return list(connection.scalars(query, {"key": bound}))
 
 
 _BENEFICIARY = {
@@ -190,6 +206,10 @@ def test_price_availability_removal_and_return_are_versions(
     assert _field(engine, "offers", offer["id"], "price_amount_incl_tax")[1:3] == [
         Decimal(offer["price"]["amountInclTax"]), Decimal("99.50"),
     ]  # fmt: skip
+    over_time = _view(
+        engine, "offer_price_availability", "offer_id", offer["id"], "available_quantity"
+    )
+    assert over_time[:2] == [quantity, quantity - 1]
     deleted = [v is not None for v in _field(engine, "catalogs", catalog_id, "deleted_at")]
     assert deleted == [False, True, False]
     _assert_rows_under_catalog_came_back(engine, uuid.UUID(catalog_id))
