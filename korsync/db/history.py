@@ -76,13 +76,20 @@ def write_history_groups(engine: Engine, groups: Iterable[str]) -> list[str]:
     """
     wanted = {table for group in groups for table in GROUPS[group]}
     with engine.begin() as connection:
+        if not _to_switch(connection, wanted):
+            return []  # the usual start: nothing to lock
         if connection.dialect.name == "postgresql":
+            # Writers one at a time (a sync starting with the daemon); readers are not held up.
             connection.execute(text("LOCK TABLE history_tables IN SHARE ROW EXCLUSIVE MODE"))
         now = dt.datetime.now(dt.UTC)
-        switched = [t for t, on in stored_groups(connection).items() if on != (t in wanted)]
+        switched = _to_switch(connection, wanted)
         for table in switched:
             _switch(connection, table, table in wanted, now)
     return switched
+
+
+def _to_switch(connection: Connection, wanted: set[str]) -> list[str]:
+    return [t for t, on in stored_groups(connection).items() if on != (t in wanted)]
 
 
 def _switch(connection: Connection, table: str, enabled: bool, now: dt.datetime) -> None:
