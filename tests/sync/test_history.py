@@ -20,7 +20,7 @@ from korsync.models.history import HISTORY_TABLES, history_name, history_tables
 from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
 from tests.support.history import assert_history_consistent, versions
-from tests.support.sync import make_sim
+from tests.support.sync import make_sim, open_ticket
 
 OPTIONS = OrdersOptions()
 
@@ -84,18 +84,6 @@ def test_first_sync_writes_first_versions_and_rereading_adds_none(
     assert_history_consistent(engine)
 
 
-def _confirmed_order_with_open_ticket(sim: Simulator) -> tuple[str, str]:
-    for order in sim.orders_truth():
-        for item in order["items"]:
-            for ticket in item["tickets"]:
-                if (
-                    ticket["status"] == "waiting_beneficiary_data"
-                    and order["status"] == "confirmed"
-                ):
-                    return order["id"], ticket["id"]
-    raise AssertionError("no confirmed order with a ticket waiting for its beneficiary")
-
-
 def _field(engine: Engine, table: str, key: str, column: str) -> list[Any]:
     return [version[column] for version in versions(engine, table, uuid.UUID(key))]
 
@@ -106,7 +94,7 @@ def test_order_and_ticket_changes_are_the_versions_applied(
     """A cancellation, a voucher given then changed, and a beneficiary named, each read by a
     reconcile, are one version each, in the order the simulator's log applied them."""
     sync_orders(client, sessions, OPTIONS)
-    order_id, ticket_id = _confirmed_order_with_open_ticket(sim)
+    order_id, ticket_id = open_ticket(sim)
     sim.update_ticket(order_id, ticket_id, voucher="8555000000001")
     reconcile_orders(client, sessions, OPTIONS)
     sim.update_ticket(order_id, ticket_id, voucher="8555000000002")
