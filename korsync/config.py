@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from korsync.api.auth import DEFAULT_SCHEME, check_auth_scheme
+from korsync.models.history import parse_groups
 from korsync.zones import check_zone
 
 ENV_PREFIX = "KORSYNC_"
@@ -165,6 +166,11 @@ class Settings(BaseSettings):
     # Several accounts, each mirrored into a PostgreSQL schema of its own (korsync.accounts);
     # unset, korsync mirrors the one account the settings above describe.
     accounts_file: Path | None = None
+    # Change history (korsync.models.history): the groups of tables that keep it, "all",
+    # "none" or a comma list (orders, offers, catalogue), written to history_tables at start;
+    # and how many days closed versions are kept (the daemon prunes; unset: forever).
+    history: str = "all"
+    history_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("database_url")
     @classmethod
@@ -184,6 +190,12 @@ class Settings(BaseSettings):
     @classmethod
     def _check_reporting_timezone(cls, value: str) -> str:
         return check_zone(value)
+
+    @field_validator("history")
+    @classmethod
+    def _check_history(cls, value: str) -> str:
+        parse_groups(value)
+        return value
 
     @field_validator("api_auth_scheme")
     @classmethod
@@ -220,6 +232,11 @@ class Settings(BaseSettings):
         if self.pii == "hash" and self.pii_key is None:
             raise ValueError("KORSYNC_PII_KEY is required when KORSYNC_PII=hash")
         return self
+
+    @property
+    def history_groups(self) -> tuple[str, ...]:
+        """The groups of tables whose history is kept (``KORSYNC_HISTORY``)."""
+        return parse_groups(self.history)
 
     @property
     def sqlalchemy_url(self) -> URL:

@@ -248,3 +248,54 @@ def test_accounts_file_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert load_settings().accounts_file is None
     monkeypatch.setenv("KORSYNC_ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
     assert load_settings().accounts_file == tmp_path / "accounts.toml"
+def test_history_defaults_to_every_group_kept_forever() -> None:
+    """Without configuration every group keeps history and nothing is pruned."""
+    settings = load_settings()
+    assert settings.history_groups == ("orders", "offers", "catalogue")
+    assert settings.history_days is None
+
+
+@pytest.mark.parametrize(
+    ("value", "groups"),
+    [("none", ()), ("", ()), ("ALL", ("orders", "offers", "catalogue")),
+     ("catalogue, orders", ("orders", "catalogue")), ("offers,offers", ("offers",))],
+)  # fmt: skip
+def test_history_groups_are_read(
+    monkeypatch: pytest.MonkeyPatch, value: str, groups: tuple[str, ...]
+) -> None:
+    """KORSYNC_HISTORY takes all, none, or a comma list of groups (any case, spaces, repeats)."""
+    monkeypatch.setenv("KORSYNC_HISTORY", value)
+    assert load_settings().history_groups == groups
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("order", "unknown history group 'order'"),
+     ("all,orders", "unknown history group 'all'"),
+     ("orders,,offers", "unknown history group ''"),
+     ("x" * 100_000, "unknown history group 'x{40}…'")],
+)  # fmt: skip
+def test_bad_history_group_names_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """An unknown group (a typo, ``all`` mixed with groups, an empty item, a huge value) is one
+    line naming KORSYNC_HISTORY, the known groups, and at most 40 characters of the input."""
+    monkeypatch.setenv("KORSYNC_HISTORY", value)
+    with pytest.raises(SettingsError, match=f"KORSYNC_HISTORY: {expected}") as info:
+        load_settings()
+    assert "orders, offers, catalogue" in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "36501", "a week", "1.5", ""])
+def test_bad_history_days_names_the_setting(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """KORSYNC_HISTORY_DAYS is a whole number of days from 1 to 36500."""
+    monkeypatch.setenv("KORSYNC_HISTORY_DAYS", value)
+    with pytest.raises(SettingsError, match="KORSYNC_HISTORY_DAYS"):
+        load_settings()
+
+
+def test_history_days_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retention in days is kept as given."""
+    monkeypatch.setenv("KORSYNC_HISTORY_DAYS", "90")
+    assert load_settings().history_days == 90

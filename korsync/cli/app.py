@@ -26,6 +26,7 @@ from korsync.accounts import Account, Roster, load_accounts, schema_url, select
 from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
+from korsync.db.history import write_history_groups
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.db.reporting_zone import write_reporting_zone
 from korsync.logs import configure_logging_for, configure_logging_from_env
@@ -177,6 +178,14 @@ def write_zone(engine: Engine, settings: Settings) -> None:
             log.info("reporting views count days in %s", settings.reporting_timezone)
     except ValueError as exc:
         fail(f"KORSYNC_REPORTING_TIMEZONE: {exc}")
+
+
+def write_history(engine: Engine, settings: Settings) -> None:
+    """Make the database record history for exactly KORSYNC_HISTORY's groups (tables switched
+    on get a first version from now, those switched off have their versions closed)."""
+    switched = write_history_groups(engine, settings.history_groups)
+    if switched:
+        log.info("change history now %s: %s", settings.history, ", ".join(switched))
 
 
 def migrated_sessions(engine: Engine, account: Account | None = None) -> sessionmaker[Session]:

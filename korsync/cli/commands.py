@@ -31,6 +31,7 @@ from korsync.cli.app import (
     settings_source,
     shared_options,
     single_account,
+    write_history,
     write_zone,
 )
 from korsync.cli.options import (
@@ -156,6 +157,7 @@ def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutco
     with engine_for(account.settings, schema=account.schema) as engine, client:
         sessions = migrated_sessions(engine, account)
         write_zone(engine, account.settings)
+        write_history(engine, account.settings)
         return run_streams(client, sessions, sync_options(account.settings), streams)
 
 

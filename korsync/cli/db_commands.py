@@ -23,6 +23,7 @@ from korsync.cli.app import (
     select_accounts,
     settings_of,
     shared_options,
+    write_history,
     write_zone,
 )
 from korsync.db import dbt_sources, schema_docs
@@ -87,6 +88,7 @@ def db_upgrade(ctx: click.Context, as_sql: bool, since: str | None) -> None:
             with engine_for(account.settings, create=True, schema=account.schema) as mirror:
                 upgrade_to_head(mirror, account.schema)
                 write_zone(mirror, account.settings)
+                write_history(mirror, account.settings)
             in_schema = f" schema {account.schema}" if account.schema else ""
             click.echo(f"database {where}{in_schema} is at the newest schema revision")
         rebuild_all_views(engine, roster)

@@ -41,6 +41,7 @@ from korsync.api.client import ApiClient
 from korsync.api.pace import Pace
 from korsync.config import Settings, SettingsError
 from korsync.daemon import systemd
+from korsync.daemon.history_prune import add_prune_job
 from korsync.daemon.jobs import JobRunner, record_audit
 from korsync.daemon.locks import DaemonLockError, sqlite_daemon_lock
 from korsync.daemon.metrics import Metrics
@@ -55,6 +56,7 @@ from korsync.daemon.signals import Signals
 from korsync.daemon.transport import DaemonTransport, daemon_pace
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
+from korsync.db.history import write_history_groups
 from korsync.db.migrate import SchemaError, check_schema
 from korsync.db.reporting_zone import write_reporting_zone
 from korsync.logs import configure_logging_for
@@ -163,6 +165,7 @@ class Daemon:
             return waited
         if not self._write_reporting_zone():
             return 1
+        self._write_history_groups()
         scheduler = self._start_scheduler()
         systemd.notify("READY=1", "STATUS=ready: syncing on schedule")
         try:
@@ -218,6 +221,17 @@ class Daemon:
                 check_schema(mirror.engine)
             except SchemaError as exc:
                 raise SchemaError(f"account {mirror.account}: {exc}") from None
+
+    def _write_history_groups(self) -> None:
+        """Make each account's database record history for exactly its KORSYNC_HISTORY groups."""
+        for mirror in self.mirrors:
+            switched = write_history_groups(mirror.engine, mirror.settings.history_groups)
+            if switched:
+                where = f"account {mirror.account}: " if mirror.account else ""
+                log.info(
+                    "%schange history now %s: %s",
+                    where, mirror.settings.history, ", ".join(switched),
+                )  # fmt: skip
 
     def _write_reporting_zone(self) -> bool:
         """Make KORSYNC_REPORTING_TIMEZONE the views' zone (read at start; a SIGHUP does not
@@ -275,6 +289,8 @@ class Daemon:
             last = self._restore_metrics(runner)
             self._export_thresholds(runner, mirror.settings)
             add_stream_jobs(scheduler, mirror.settings, runner.run, last, self.names, runner.prefix)
+            if mirror.settings.history_days is not None:
+                add_prune_job(scheduler, runner.engine, mirror.settings.history_days, runner.prefix)
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         scheduler.add_listener(functools.partial(self._retry_soon, scheduler), EVENT_JOB_EXECUTED)
         for job in scheduler.get_jobs():

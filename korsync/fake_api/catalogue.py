@@ -133,6 +133,13 @@ class Catalogue:
             row.fields.update(changes)
             return row
 
+    def restore(self, row_id: str) -> Row:
+        """List a removed row again; raises ``KeyError`` for an unknown row."""
+        with self.lock:
+            row = self._rows[row_id]
+            row.removed = False
+            return row
+
     def remove(self, row_id: str) -> Row:
         """Mark a row removed; raises ``KeyError`` for an unknown row."""
         with self.lock:

@@ -24,6 +24,7 @@ from korsync.fake_api.clock import Clock
 from korsync.fake_api.config import SimConfig
 from korsync.fake_api.faults import Faults
 from korsync.fake_api.keys import IdCodec, Rng, digest
+from korsync.fake_api.mutations import Mutation, MutationLog
 from korsync.fake_api.render import render_document, render_order, render_reservation, render_ticket
 from korsync.fake_api.state import OrgState
 from korsync.fake_api.timeline import burst_size
@@ -52,6 +53,7 @@ class Simulator:
         self._arrived, self._changed, self._ticked = 0, 0, self._start
         self.wsgi = Application(self)
         self.ties: random.Random | None = None  # set: ties served in a new order per request
+        self.mutations = MutationLog()  # every change applied, with the clock's time
 
     # ------------------------------------------------------------ access
     @property
@@ -187,11 +189,15 @@ class Simulator:
         """Delete an order upstream (raises ``KeyError`` for an unknown or deleted id)."""
         state, record = self._order(order_id)
         state.delete_order(record)
+        self._log("delete_order", order_id)
 
     def cancel_order(self, order_id: str, at: dt.datetime | None = None) -> dict[str, Any]:
         """Cancel an order (``cancelledAt`` = ``at`` or now) and return it."""
         state, record = self._order(order_id)
+        was = self.order_truth(order_id)["status"]
         state.cancel(record, self._at(at))
+        if was != "cancelled":
+            self._log("cancel_order", order_id, {"status": "cancelled"})
         return self.order_truth(order_id)
 
     def update_ticket(
@@ -215,7 +221,9 @@ class Simulator:
             "status": status,
             "beneficiaryAmendable": beneficiary_amendable,
         }
-        state.set_ticket(record, ref.flat, {k: v for k, v in given.items() if v is not _UNSET})
+        changes = {k: v for k, v in given.items() if v is not _UNSET}
+        state.set_ticket(record, ref.flat, changes)
+        self._log("update_ticket", ticket_id, changes)
         patch = state.patch(record.index)
         return render_ticket(state.names, record, patch, ref.line, ref.number, ref.flat, True)
 
@@ -238,6 +246,7 @@ class Simulator:
             if ticket["requiredBeneficiaryFields"] and ticket["beneficiary"] is None:
                 changes["beneficiary"] = beneficiary_for(rng)
             state.set_ticket(record, ref.flat, changes)
+            self._log("update_ticket", ticket["id"], changes)
         return self.order_truth(order_id)
 
     def add_document(
@@ -278,6 +287,7 @@ class Simulator:
         """Overwrite plain fields of a catalogue row (e.g. ``availableQuantity``, ``name``)."""
         state, row = self._row(kind, row_id)
         state.catalogue.update(row.id, fields)
+        self._log("update", row_id, fields, kind)
         return state.catalogue.render_top(row)
 
     def disable_product_base(self, product_base_id: str, disabled: bool = True) -> dict[str, Any]:
@@ -288,6 +298,22 @@ class Simulator:
         """Remove a catalogue row: it leaves its collections and its item answers 404."""
         state, row = self._row(kind, row_id)
         state.catalogue.remove(row.id)
+        self._log("remove", row_id, kind=kind)
+
+    def restore(self, kind: str, row_id: str) -> None:
+        """List a removed catalogue row again (raises ``KeyError`` for an unknown one)."""
+        for state in self.orgs:
+            row = state.catalogue.find(row_id)
+            if row is not None and row.kind == kind:
+                state.catalogue.restore(row.id)
+                self._log("restore", row_id, kind=kind)
+                return
+        raise KeyError(f"unknown {kind} {row_id}")
+
+    def _log(
+        self, action: str, target: str, changes: dict[str, Any] | None = None, kind: str = ""
+    ) -> None:
+        self.mutations.record(Mutation(self.clock.now(), action, target, changes or {}, kind))
 
     # -------------------------------------------------------------- time
     def tick(self) -> None:

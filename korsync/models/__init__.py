@@ -25,8 +25,10 @@ from korsync.models.catalogue import (
     ProductBase,
 )
 from korsync.models.comments import apply_comments
+from korsync.models.history import HistoryContext, HistorySetting, define_history_tables
 
 metadata = Base.metadata
+define_history_tables()
 apply_comments(metadata)
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "Form",
     "FormField",
     "FormFieldChoice",
+    "HistoryContext",
+    "HistorySetting",
     "Offer",
     "OfferTicket",
     "OfferTicketSession",

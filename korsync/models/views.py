@@ -160,10 +160,68 @@ SLOT_SALES = View(
     },
 )
 
+# What a history view's observed_at means: korsync's observation, not the API's event time.
+_OBSERVED = (
+    "When korsync observed the change (UTC; at most one reconcile or refresh interval after it "
+    "happened upstream; the first version of an order: its createdAt)"
+)
+
+ORDER_STATUS_CHANGES = View(
+    "Each status an order took, in the order korsync observed them (orders_history); the "
+    "first row of an order is its status when first read (from_status NULL)",
+    {
+        "order_id": "The order (orders.id)",
+        "from_status": "Status before the change; NULL for the order's first version (or the "
+        "first kept, once older versions were pruned by KORSYNC_HISTORY_DAYS)",
+        "to_status": "Status from observed_at on",
+        "observed_at": _OBSERVED,
+        "run_id": "The run that saw the change (sync_runs.id)",
+    },
+)
+
+OFFER_PRICE_AVAILABILITY = View(
+    "Each version of each offer's price and availability (offers_history), with the period it "
+    "held; a row per observed change of the offer",
+    {
+        "offer_id": "The offer (offers.id)",
+        "product_id": None,
+        "offer_date": "Date of the offer (NULL: not dated)",
+        "price_amount_incl_tax": None,
+        "price_original_amount_incl_tax": None,
+        "price_currency": None,
+        "available_quantity": None,
+        "offer_deleted": "True while the offer was deleted upstream",
+        "valid_from": _OBSERVED,
+        "valid_to": "Until when it held (UTC), exclusive; NULL: it still holds",
+    },
+)
+
+TICKET_CHANGES = View(
+    "Each observed change of an order ticket's voucher, status or beneficiary "
+    "(order_item_tickets_history); the first row of a ticket is how it was first read",
+    {
+        "ticket_id": "The ticket (order_item_tickets.id)",
+        "order_id": None,
+        "from_voucher": "Voucher before the change (NULL: none yet, or the first version)",
+        "to_voucher": "Voucher from observed_at on",
+        "from_status": "Ticket status before the change (NULL: the first version)",
+        "to_status": "Ticket status from observed_at on",
+        "beneficiary_changed": "True when any beneficiary field changed (or was first given)",
+        "beneficiary_firstname": None,
+        "beneficiary_lastname": None,
+        "beneficiary_email": None,
+        "observed_at": _OBSERVED,
+        "run_id": "The run that saw the change (sync_runs.id)",
+    },
+)
+
 VIEWS: dict[str, View] = {
     "order_lines": ORDER_LINES,
     "daily_sales": DAILY_SALES,
     "session_sales": SESSION_SALES,
     "slot_sales": SLOT_SALES,
     "orders_as_sent": ORDERS_AS_SENT,
+    "order_status_changes": ORDER_STATUS_CHANGES,
+    "offer_price_availability": OFFER_PRICE_AVAILABILITY,
+    "ticket_changes": TICKET_CHANGES,
 }

@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from korsync.db import history
 from korsync.db.errors import describe
 from korsync.db.locks import stream_lock
 from korsync.db.upsert import UpsertResult, refusal, resolve_rejects, upsert_rejects
@@ -144,9 +145,11 @@ class StreamRun:
         new_parents: set[rs.ParentKey] = set()
         with guard, self.sessions.begin() as session:
             session.info[_NEW_PARENTS] = new_parents
+            history.mark_run(session, self.run_id, utcnow())  # the versions its triggers write
             yield session
             if self._counters_due():
                 self._save_counters(session)
+            history.unmark_run(session)
         self._parents.committed(new_parents)
 
     def _counters_due(self) -> bool:

@@ -80,7 +80,7 @@ def test_upgrade_sql_from_a_revision_writes_only_what_follows(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'x.db'}"
     result = invoke(url, "upgrade", "--sql", "--from", FIRST)
     assert result.exit_code == 0
-    assert "CREATE TABLE orders" not in result.output
+    assert "CREATE TABLE orders (" not in result.output  # orders_history is new, orders not
     assert f"Running upgrade {FIRST} -> " in result.output
     unknown = invoke(url, "upgrade", "--sql", "--from", "nope")
     assert unknown.exit_code == 2 and unknown.output.startswith("korsync: --from nope")
@@ -107,3 +107,17 @@ def test_upgrade_prints_one_line_without_alembic_chatter(tmp_path: Path) -> None
         [sys.executable, "-m", "korsync", "db", "upgrade"], capture_output=True, text=True, env=env
     )
     assert "Running upgrade" in loud.stderr
+
+
+def test_upgrade_writes_the_history_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``db upgrade`` with KORSYNC_HISTORY=offers leaves only the offers group recording."""
+    from korsync.db.history import stored_groups
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    monkeypatch.setenv("KORSYNC_HISTORY", "offers")
+    assert invoke(url, "upgrade").exit_code == 0
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        recording = {table for table, on in stored_groups(connection).items() if on}
+    engine.dispose()
+    assert recording == {"offers", "offer_tickets", "offer_ticket_sessions"}

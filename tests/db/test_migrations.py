@@ -15,6 +15,7 @@ from korsync.db.engine import make_engine
 from korsync.db.migrate import alembic_config, upgrade_to_head
 from korsync.fake_api import SimConfig, Simulator
 from korsync.models import OrderItemTicket, metadata
+from korsync.models.history import HISTORY_TABLES
 from korsync.models.views import VIEWS
 
 
@@ -66,7 +67,8 @@ def test_required_tables_exist() -> None:
         "offer_tickets", "offer_ticket_sessions", "forms", "form_fields", "form_field_choices",
         "reservations", "reservation_items", "orders", "order_items", "order_item_tickets",
         "order_documents", "sync_state", "sync_runs", "rejected_records", "audit_windows",
-        "reporting_timezone",
+        "reporting_timezone", "history_tables", "history_context",
+        *(f"{table}_history" for table in HISTORY_TABLES),
     }  # fmt: skip
 
 
@@ -167,3 +169,46 @@ def test_postgres_orders_json_stored_once(scratch_postgres: str) -> None:
     """On PostgreSQL the upgrade numbers tickets and drops the repeated lists; the view and
     the downgrade give every order back exactly as the API sent it."""
     _orders_json_round_trip(scratch_postgres)
+
+
+def _history_round_trip(url: str) -> None:
+    order_id = uuid.uuid4()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "5c1f0e7a9d42")
+        conn.execute(
+            text("INSERT INTO orders (id, raw, status) VALUES (:id, '{}', 'confirmed')"),
+            {"id": order_id.hex if conn.dialect.name == "sqlite" else order_id},
+        )
+        command.upgrade(alembic_config(conn), "d5e7a3c19b42")
+    with engine.connect() as conn:
+        seeded = conn.execute(text("SELECT status, valid_to FROM orders_history")).all()
+    assert [tuple(row) for row in seeded] == [("confirmed", None)]
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "5c1f0e7a9d42")
+    names = set(inspect(engine).get_table_names())
+    assert not {n for n in names if n.endswith("_history") or n.startswith("history_")}
+    with engine.begin() as conn:  # the triggers went with them: writing orders still works
+        conn.execute(text("UPDATE orders SET status = 'cancelled'"))
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        again = conn.execute(text("SELECT status FROM orders_history")).scalars().all()
+    engine.dispose()
+    assert again == ["cancelled"]
+
+
+def test_sqlite_history_upgrade_seeds_and_downgrade_removes(tmp_path: Path) -> None:
+    """On SQLite the history revision gives mirrored rows a first version, and its downgrade
+    removes tables and triggers (the mirror stays writable)."""
+    _history_round_trip(f"sqlite:///{tmp_path / 'h.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_history_upgrade_seeds_and_downgrade_removes(scratch_postgres: str) -> None:
+    """On PostgreSQL the same, in a schema of its own; btree_gist stays for other schemas."""
+    _history_round_trip(scratch_postgres)
+    engine = make_engine(scratch_postgres)
+    with engine.connect() as conn:
+        kept = conn.scalar(text("SELECT COUNT(*) FROM pg_extension WHERE extname = 'btree_gist'"))
+    engine.dispose()
+    assert kept == 1

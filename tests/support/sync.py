@@ -64,6 +64,19 @@ def make_client(
     )
 
 
+def open_ticket(sim: Simulator) -> tuple[str, str]:
+    """(order id, ticket id) of the first confirmed order's ticket waiting for a beneficiary."""
+    for order in sim.orders_truth():
+        for item in order["items"]:
+            for ticket in item["tickets"]:
+                if (
+                    ticket["status"] == "waiting_beneficiary_data"
+                    and order["status"] == "confirmed"
+                ):
+                    return order["id"], ticket["id"]
+    raise AssertionError("the simulator made no ticket waiting for a beneficiary")
+
+
 def _json(value: Any) -> Any:
     """A JSON value read from a view (SQLite returns its text)."""
     return json.loads(value) if isinstance(value, str) else value

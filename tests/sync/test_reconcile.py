@@ -13,7 +13,7 @@ from korsync.fake_api import Simulator
 from korsync.models import Order, OrderDocument, OrderItemTicket
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
-from tests.support.sync import assert_orders_mirrored, make_sim
+from tests.support.sync import assert_orders_mirrored, make_sim, open_ticket
 
 OPTIONS = OrdersOptions()
 
@@ -24,25 +24,13 @@ def sim() -> Simulator:
     return make_sim(history_days=20)
 
 
-def _open_ticket(sim: Simulator) -> tuple[str, str]:
-    for order in sim.orders_truth():
-        for item in order["items"]:
-            for ticket in item["tickets"]:
-                if (
-                    ticket["status"] == "waiting_beneficiary_data"
-                    and order["status"] == "confirmed"
-                ):
-                    return order["id"], ticket["id"]
-    raise AssertionError("the simulator made no ticket waiting for a beneficiary")
-
-
 def test_reconcile_catches_cancellations_and_ticket_changes(
     engine: Engine, sim: Simulator, client: ApiClient, sessions: sessionmaker[Session]
 ) -> None:
     """A cancellation and a validated ticket are invisible to the incremental walk but are
     updated in place by the reconcile pass."""
     sync_orders(client, sessions, OPTIONS)
-    order_id, ticket_id = _open_ticket(sim)
+    order_id, ticket_id = open_ticket(sim)
     cancelled = next(
         o["id"] for o in sim.orders_truth() if o["status"] == "confirmed" and o["id"] != order_id
     )

@@ -1,0 +1,179 @@
+"""The SQL that writes change history: per history table, the triggers (and on PostgreSQL the
+trigger function and the exclusion constraint) that record each change of a mirrored row as a
+version of ``<table>_history``, in the transaction that changes the row. The one home of this
+text; the migration that created them carries a frozen copy, and a test compares the live
+database with what this module says.
+
+Semantics, the same on both databases. An insert or an update of a versioned column (or a
+placeholder row getting its content) closes the key's current version at the transaction's
+instant and opens a new one; a second change at the same instant replaces the version that held
+for no time; a delete closes it. A new key's first version starts at ``first`` (an order's
+createdAt) when that is earlier; validity never goes backwards for a key. Placeholder rows
+(``raw`` NULL) have no version. A table whose ``history_tables`` row says disabled records
+nothing. The instant is ``now()`` on PostgreSQL, and the run is the transaction's
+``korsync.run_id`` setting; SQLite reads both from ``history_context`` (empty outside a run:
+the statement's time, no run), storing times in the text form SQLAlchemy reads back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# A new key's first version starts at this (when earlier than the change): by the first
+# versioned column named here.
+FIRST = {
+    "created_at": "NEW.created_at",
+    "order_id": "(SELECT o.valid_from FROM orders_history o "
+    "WHERE o.id = NEW.order_id AND o.valid_to IS NULL)",
+}
+SQLITE_AT = (
+    "COALESCE((SELECT c.observed_at FROM history_context c WHERE c.id = 1), "
+    "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')"
+)
+SQLITE_RUN = "(SELECT c.run_id FROM history_context c WHERE c.id = 1)"
+EVENTS = ("insert", "update", "delete")
+
+
+def _first(first: str | None) -> str:
+    return FIRST[first] if first else "NULL"
+
+
+def _changed(columns: Sequence[str], differ: str) -> str:
+    """SQL true when a placeholder gets content or any versioned column changes."""
+    tests = " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns if c != "id")
+    return f"(OLD.raw IS NULL OR {tests})"
+
+
+def _enabled(table: str) -> str:
+    setting = f"SELECT 1 FROM history_tables s WHERE s.table_name = '{table}' AND NOT s.enabled"
+    return f"NOT EXISTS ({setting})"
+
+
+def pg_function(table: str, columns: Sequence[str], first: str | None) -> str:
+    """The PostgreSQL trigger function writing ``table``'s history. ``SET search_path FROM
+    CURRENT``: it works in the schema it was created in, whatever the caller's search_path."""
+    history = f"{table}_history"
+    names = ", ".join(columns)
+    values = ", ".join(f"NEW.{c}" for c in columns)
+    return f"""CREATE FUNCTION {table}_history_write() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    at timestamptz := now();
+    run uuid := CAST(NULLIF(current_setting('korsync.run_id', true), '') AS uuid);
+    opened timestamptz;
+    last_end timestamptz;
+BEGIN
+    IF NOT {_enabled(table)} THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM {history} WHERE id = OLD.id AND valid_to IS NULL AND valid_from >= at;
+        UPDATE {history} SET valid_to = at WHERE id = OLD.id AND valid_to IS NULL;
+        RETURN NULL;
+    END IF;
+    SELECT valid_from INTO opened FROM {history} WHERE id = NEW.id AND valid_to IS NULL;
+    IF opened >= at THEN
+        DELETE FROM {history} WHERE id = NEW.id AND valid_to IS NULL;
+        at := opened;
+    ELSIF opened IS NOT NULL THEN
+        UPDATE {history} SET valid_to = at WHERE id = NEW.id AND valid_to IS NULL;
+    ELSE
+        SELECT max(valid_to) INTO last_end FROM {history} WHERE id = NEW.id;
+        IF last_end IS NULL THEN
+            at := LEAST(at, COALESCE({_first(first)}, at));
+        ELSE
+            at := GREATEST(at, last_end);
+        END IF;
+    END IF;
+    INSERT INTO {history} ({names}, valid_from, valid_to, run_id)
+    VALUES ({values}, at, NULL, run);
+    RETURN NULL;
+END
+$$"""
+
+
+def pg_triggers(table: str, columns: Sequence[str]) -> list[str]:
+    """The three PostgreSQL triggers calling ``table``'s history function."""
+    call = f"FOR EACH ROW {{}}EXECUTE FUNCTION {table}_history_write()"
+    changed = _changed(columns, "IS DISTINCT FROM")
+    return [
+        f"CREATE TRIGGER {table}_history_insert AFTER INSERT ON {table} "
+        + call.format("WHEN (NEW.raw IS NOT NULL) "),
+        f"CREATE TRIGGER {table}_history_update AFTER UPDATE ON {table} "
+        + call.format(f"WHEN (NEW.raw IS NOT NULL AND {changed}) "),
+        f"CREATE TRIGGER {table}_history_delete AFTER DELETE ON {table} " + call.format(""),
+    ]
+
+
+def pg_exclusion(table: str) -> str:
+    """No two versions of one key overlap (btree_gist gives uuid its GiST operator class)."""
+    history = f"{table}_history"
+    return (
+        f"ALTER TABLE {history} ADD CONSTRAINT ex_{history}_validity EXCLUDE USING gist "
+        "(id WITH =, tstzrange(valid_from, valid_to) WITH &&)"
+    )
+
+
+def _sqlite_write(table: str, columns: Sequence[str], first: str | None) -> str:
+    """The body writing ``NEW`` as the current version (SQLite)."""
+    history, at = f"{table}_history", SQLITE_AT
+    names = ", ".join(columns)
+    values = ", ".join(f"NEW.{c}" for c in columns)
+    sets = ", ".join(f"{c} = NEW.{c}" for c in columns if c != "id")
+    current = "id = NEW.id AND valid_to IS NULL"
+    start = (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {history} WHERE id = NEW.id) "
+        f"THEN max({at}, (SELECT max(valid_to) FROM {history} WHERE id = NEW.id)) "
+        f"ELSE min({at}, COALESCE({_first(first)}, {at})) END"
+    )
+    return (
+        f"UPDATE {history} SET {sets}, run_id = {SQLITE_RUN} "
+        f"WHERE {current} AND valid_from >= {at};\n"
+        f"UPDATE {history} SET valid_to = {at} WHERE {current} AND valid_from < {at};\n"
+        f"INSERT INTO {history} ({names}, valid_from, valid_to, run_id) "
+        f"SELECT {values}, {start}, NULL, {SQLITE_RUN} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {history} WHERE {current});"
+    )
+
+
+def sqlite_triggers(table: str, columns: Sequence[str], first: str | None) -> list[str]:
+    """The three SQLite triggers writing ``table``'s history."""
+    history, at, enabled = f"{table}_history", SQLITE_AT, _enabled(table)
+    write = _sqlite_write(table, columns, first)
+    changed = _changed(columns, "IS NOT")
+    closing = (
+        f"DELETE FROM {history} WHERE id = OLD.id AND valid_to IS NULL AND valid_from >= {at};\n"
+        f"UPDATE {history} SET valid_to = {at} WHERE id = OLD.id AND valid_to IS NULL;"
+    )
+    return [
+        f"CREATE TRIGGER {table}_history_insert AFTER INSERT ON {table} FOR EACH ROW "
+        f"WHEN NEW.raw IS NOT NULL AND {enabled}\nBEGIN\n{write}\nEND",
+        f"CREATE TRIGGER {table}_history_update AFTER UPDATE ON {table} FOR EACH ROW "
+        f"WHEN NEW.raw IS NOT NULL AND {changed} AND {enabled}\nBEGIN\n{write}\nEND",
+        f"CREATE TRIGGER {table}_history_delete AFTER DELETE ON {table} FOR EACH ROW "
+        f"WHEN {enabled}\nBEGIN\n{closing}\nEND",
+    ]
+
+
+def create_statements(
+    dialect: str, table: str, columns: Sequence[str], first: str | None
+) -> list[str]:
+    """Everything that makes the database write ``table``'s history (its table exists)."""
+    if dialect == "postgresql":
+        return [
+            pg_function(table, columns, first),
+            *pg_triggers(table, columns),
+            pg_exclusion(table),
+        ]
+    return sqlite_triggers(table, columns, first)
+
+
+def drop_statements(dialect: str, table: str) -> list[str]:
+    """What ``create_statements`` made, dropped (the history table itself stays)."""
+    triggers = [f"DROP TRIGGER IF EXISTS {table}_history_{event}" for event in EVENTS]
+    if dialect == "postgresql":
+        return [
+            *(f"{drop} ON {table}" for drop in triggers),
+            f"DROP FUNCTION IF EXISTS {table}_history_write()",
+        ]
+    return triggers
