@@ -248,6 +248,8 @@ def test_accounts_file_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert load_settings().accounts_file is None
     monkeypatch.setenv("KORSYNC_ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
     assert load_settings().accounts_file == tmp_path / "accounts.toml"
+
+
 def test_history_defaults_to_every_group_kept_forever() -> None:
     """Without configuration every group keeps history and nothing is pruned."""
     settings = load_settings()
