@@ -72,6 +72,23 @@ def test_each_schema_equals_its_accounts_truth(sim: Simulator, two_accounts: Acc
     assert prices[0].keys() == prices[1].keys() and prices[0] != prices[1]
 
 
+def test_each_account_keeps_its_own_history(sim: Simulator, two_accounts: AccountsFile) -> None:
+    """Change history is written in each account's schema: one current version per order of
+    that account, none of the other's."""
+    for args in (("db", "upgrade"), ("sync", "--stream", "orders")):
+        done = korsync(two_accounts, *args)
+        assert done.exit_code == 0, done.output
+    for k in (0, 1):
+        engine = two_accounts.engine(k)
+        with engine.connect() as conn:
+            current = conn.execute(
+                text("SELECT id FROM orders_history WHERE valid_to IS NULL")
+            ).scalars()
+            kept = {str(key) for key in current}
+        engine.dispose()
+        assert kept == {order["id"] for order in sim.orders_truth(k)}
+
+
 def test_each_schema_keeps_its_own_revision(two_accounts: AccountsFile) -> None:
     """Each account's schema has its own alembic_version; ``--account`` migrates only one."""
     result = korsync(two_accounts, "db", "upgrade", "--account", two_accounts.names[1])
