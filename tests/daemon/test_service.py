@@ -133,7 +133,7 @@ def test_two_daemons_on_one_postgres_never_run_a_stream_at_once(
     sim = make_sim(latency_ms=5)  # runs long enough for the daemons to contend
     with serve(sim) as base_url:
         daemons = [start_daemon(url, base_url, sim.token) for _ in range(2)]
-        wait_for(lambda: _every_stream_succeeded(engine, orders=6), "6 orders runs", timeout=45)
+        wait_for(lambda: _every_stream_succeeded(engine, orders=6), "6 orders runs", timeout=120)
         assert [daemon.stop()[0] for daemon in daemons] == [0, 0]
     for recorded in STREAMS:
         spans = [(run.started_at, run.finished_at) for run in runs(engine, recorded)]

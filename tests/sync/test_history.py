@@ -5,6 +5,7 @@ version, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -234,6 +235,13 @@ def test_disabled_product_base_and_back(
     assert _field(engine, "product_bases", base_id, "disabled") == [was, not was, was]
 
 
+def _next_millisecond() -> None:
+    """Return once the wall clock has entered a new millisecond."""
+    start = time.time_ns() // 1_000_000
+    while time.time_ns() // 1_000_000 == start:
+        time.sleep(0.0002)
+
+
 def test_an_order_deleted_upstream_and_back(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
@@ -248,6 +256,7 @@ def test_an_order_deleted_upstream_and_back(
                                                created_at=created))  # fmt: skip
         session.execute(items.insert().values(id=item_id, order_id=order_id, raw={}, quantity=1))
     for deleted_at in (dt.datetime.now(dt.UTC), None):
+        _next_millisecond()  # changes of one instant are one version (SQLite dates them to the ms)
         with sessions.begin() as session:
             session.execute(
                 orders.update().where(orders.c.id == order_id).values(deleted_at=deleted_at)
