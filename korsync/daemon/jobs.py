@@ -55,6 +55,7 @@ class Result:
     status: str
     message: str
     totals: RunTotals | None = None
+    waiting: bool = False  # skipped for a lock it needs besides its own: worth a try soon
 
 
 class JobRunner:
@@ -78,6 +79,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._last = "no run finished yet"
         self._failures: dict[str, int] = {}  # consecutive failed runs, by stream
+        self._waiting: set[str] = set()  # streams whose last turn met ``PrerequisiteBusy``
         for name in STREAMS:
             metrics.track(name)
 
@@ -119,6 +121,9 @@ class JobRunner:
         except Exception as exc:  # a bug; logged in full, and the daemon stays up
             log.exception("%s: run crashed", who)
             return Result("failed", describe(exc))
+        if outcome.retry_soon:
+            log.info("%s: skipped: %s", who, outcome.skipped)
+            return Result("skipped", f"skipped: {outcome.skipped}", waiting=True)
         if outcome.skipped:
             # Expected whenever several daemons share the work: quiet, and counted.
             log.debug("%s: skipped: another korsync process is running this stream", who)
@@ -138,6 +143,10 @@ class JobRunner:
                 self._failures[name] = self._failures.get(name, 0) + 1
             elif result.status == "succeeded":
                 self._failures.pop(name, None)
+            if result.waiting:
+                self._waiting.add(name)
+            else:
+                self._waiting.discard(name)
             if not self.stopping.is_set():
                 systemd.status(self._status_line())
         try:
@@ -161,6 +170,11 @@ class JobRunner:
         """How many runs of ``name`` in a row have failed (0 after a success)."""
         with self._lock:
             return self._failures.get(name, 0)
+
+    def waiting(self, name: str) -> bool:
+        """Whether ``name``'s last turn was skipped for a lock it needs besides its own."""
+        with self._lock:
+            return name in self._waiting
 
     def active(self) -> list[str]:
         """The streams running now."""

@@ -307,18 +307,21 @@ class Daemon:
 
     def _retry_soon(self, scheduler: BackgroundScheduler, event: JobEvent) -> None:
         """After a failed run, try the stream again in a minute, doubling while it keeps
-        failing, rather than a whole interval later (a day, for the catalogue)."""
+        failing, rather than a whole interval later (a day, for the catalogue); likewise, in a
+        minute, a run skipped for a lock it needs besides its own (nobody ran it instead)."""
         runner, stream = self._jobs.get(event.job_id, (None, ""))
         failures = runner.failures(stream) if runner is not None else 0
+        waiting = runner is not None and runner.waiting(stream)
         job = scheduler.get_job(event.job_id)
-        if not failures or job is None or self.stopping.is_set():
+        if not (failures or waiting) or job is None or self.stopping.is_set():
             return
         interval = job.trigger.interval.total_seconds()
         delay = retry_delay(failures, interval, self.settings.retry_after)
         when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
         if job.next_run_time is not None and when < job.next_run_time:
             job.modify(next_run_time=when)
-            log.info("%s: failed %d time(s) in a row; next try in %gs", job.id, failures, delay)
+            why = f"failed {failures} time(s) in a row" if failures else "waiting for a lock"
+            log.info("%s: %s; next try in %gs", job.id, why, delay)
 
     def _skipped(self, event: JobEvent) -> None:
         """A turn APScheduler skipped: the last run still busy (or queued), or too late."""

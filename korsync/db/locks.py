@@ -5,7 +5,9 @@ its own, held for the whole run and released afterwards (or by the server, shoul
 connection or the process die). The key is a hash of the database, the schema and the stream,
 so accounts kept in different schemas or databases of one server never block each other. On a
 SQLite file it holds an exclusive ``flock`` on ``<database>.korsync-locks/<stream>`` (released
-by the kernel when the process dies). Holding a stream's lock also proves that a run of it still
+by the kernel when the process dies). A caller that needs another stream's lock besides its own
+(the audit, the orders stream's) may wait for it a little, polling, rather than give up at once.
+Holding a stream's lock also proves that a run of it still
 recorded ``running`` belongs to a process that is gone.
 """
 
@@ -16,7 +18,8 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -42,14 +45,18 @@ def lock_file(url: URL, name: str) -> Path | None:
     return path.with_name(f"{path.name}.korsync-{name}")
 
 
+POLL_S = 0.1  # between tries while waiting for a lock
+
+
 @contextlib.contextmanager
-def stream_lock(engine: Engine, stream: str) -> Iterator[bool]:
-    """Yield whether this process took ``stream``'s lock (``False``: another process has it).
+def stream_lock(engine: Engine, stream: str, wait: float = 0.0) -> Iterator[bool]:
+    """Yield whether this process took ``stream``'s lock (``False``: another process had it
+    for the whole of ``wait`` seconds).
 
     Connection errors while taking the lock propagate (the run cannot happen anyway).
     """
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, stream) as held:
+        with _advisory_lock(engine, stream, wait) as held:
             yield held
         return
     folder = lock_file(engine.url, "locks")
@@ -57,19 +64,29 @@ def stream_lock(engine: Engine, stream: str) -> Iterator[bool]:
         yield True
         return
     folder.mkdir(mode=0o700, exist_ok=True)  # one entry beside the database, not one per stream
-    with _file_lock(folder / stream) as held:
+    with _file_lock(folder / stream, wait) as held:
         yield held
 
 
+def _poll(take: Callable[[], bool], wait: float) -> bool:
+    """Try ``take`` until it succeeds or ``wait`` seconds have passed (at least once)."""
+    deadline = time.monotonic() + wait
+    while not take():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_S)
+    return True
+
+
 @contextlib.contextmanager
-def _advisory_lock(engine: Engine, stream: str) -> Iterator[bool]:
+def _advisory_lock(engine: Engine, stream: str, wait: float) -> Iterator[bool]:
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         namespace = connection.scalar(text("SELECT current_database() || '.' || current_schema()"))
         key = lock_key(str(namespace), stream)
 
-        taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-        held = bool(taken)
+        take = text("SELECT pg_try_advisory_lock(:key)")
+        held = _poll(lambda: bool(connection.scalar(take, {"key": key})), wait)
         try:
             yield held
         finally:
@@ -87,14 +104,17 @@ def _unlock(connection: Connection, key: int, stream: str) -> None:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[bool]:
+def _file_lock(path: Path, wait: float) -> Iterator[bool]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
+
+    def take() -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
-        else:
-            yield True
+            return False
+        return True
+
+    try:
+        yield _poll(take, wait)
     finally:
         os.close(fd)  # releases the lock

@@ -85,6 +85,11 @@ class StreamBusy(Exception):
     """Another process holds the stream's lock: this run did not start."""
 
 
+class PrerequisiteBusy(StreamBusy):
+    """A lock the stream needs besides its own (the orders stream's, for an audit) stayed
+    taken: the run did not start and nobody ran it in its place, so it is worth trying soon."""
+
+
 class StreamRun:
     """One recorded run of one stream; use as a context manager."""
 

@@ -25,7 +25,7 @@ from korsync.sync.catalogue import sync_catalogue
 from korsync.sync.documents import sync_documents
 from korsync.sync.orders import OrdersOptions, reconcile_orders, sync_orders
 from korsync.sync.reservations import sync_reservations
-from korsync.sync.runner import StreamBusy, StreamRun
+from korsync.sync.runner import PrerequisiteBusy, StreamBusy, StreamRun
 
 log = logging.getLogger("korsync.sync")
 
@@ -52,6 +52,10 @@ class Stream:
     in_sync: bool = True
 
 
+# An orders pass lasts seconds in tail mode: a scheduled audit meeting one waits for it rather
+# than skip its turn, which would put the next audit a whole interval (a day) away.
+AUDIT_LOCK_WAIT_S = 60.0
+
 STREAMS: dict[str, Stream] = {
     "catalogue": Stream(lambda c, s, o: sync_catalogue(c, s), "catalogue_interval"),
     "orders": Stream(lambda c, s, o: sync_orders(c, s, o.orders), "orders_interval"),
@@ -61,7 +65,11 @@ STREAMS: dict[str, Stream] = {
     ),
     "reservations": Stream(lambda c, s, o: sync_reservations(c, s), "reservations_interval"),
     "audit": Stream(
-        lambda c, s, o: audit_orders(c, s, o.orders, sample_percent=o.audit_sample_percent).run,
+        lambda c, s, o: (
+            audit_orders(
+                c, s, o.orders, sample_percent=o.audit_sample_percent, lock_wait=AUDIT_LOCK_WAIT_S
+            ).run
+        ),
         "audit_interval",
         in_sync=False,
     ),
@@ -85,6 +93,7 @@ class StreamOutcome:
     run: StreamRun | None
     error: str | None = None
     skipped: str | None = None  # why it did not run (another process is running it)
+    retry_soon: bool = False  # skipped, and nobody ran it in its place (``PrerequisiteBusy``)
 
     @property
     def ok(self) -> bool:
@@ -110,7 +119,8 @@ def run_streams(
         try:
             outcomes.append(StreamOutcome(name, stream.run(client, sessions, options)))
         except StreamBusy as exc:
-            outcomes.append(StreamOutcome(name, None, skipped=str(exc)))
+            retry = isinstance(exc, PrerequisiteBusy)
+            outcomes.append(StreamOutcome(name, None, skipped=str(exc), retry_soon=retry))
         except (OperationalError, InterfaceError):
             raise  # the database is out of reach: the other streams cannot run either
         except Exception as exc:  # recorded in sync_runs by StreamRun; the others still run

@@ -3,6 +3,7 @@ clearly, stops as interrupted, and skips a stream another daemon holds."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -19,6 +20,7 @@ from korsync.daemon.transport import DaemonTransport
 from korsync.db.engine import make_engine
 from korsync.db.locks import stream_lock
 from korsync.fake_api import Simulator
+from korsync.sync import streams
 from korsync.sync.streams import SyncOptions
 from tests.support.daemon import NotifySocket, runs, wait_for
 
@@ -54,6 +56,47 @@ def test_job_runs_its_stream_and_counts_it(engine: Engine, sim: Simulator) -> No
     assert _value(metrics, "korsync_stream_last_success_timestamp_seconds", stream="orders") > 0
     assert _value(metrics, "korsync_stream_lag_seconds", stream="orders") > 0
     assert jobs.status_line().startswith("orders succeeded at ")
+
+
+def test_an_audit_meeting_an_orders_run_waits_for_its_end(engine: Engine, sim: Simulator) -> None:
+    """The audit needs the orders stream's lock too: held elsewhere for half a second, the
+    audit waits for it and runs, rather than skip its turn (a day, by default)."""
+    theirs = make_engine(engine.url)
+    jobs, _, _ = _runner(engine, sim)
+    jobs.run("orders")
+    holder = contextlib.ExitStack()
+    assert holder.enter_context(stream_lock(theirs, "orders"))
+    release = threading.Timer(0.5, holder.close)
+    release.start()
+    try:
+        jobs.run("audit")
+    finally:
+        release.join()
+        theirs.dispose()
+    assert [run.status for run in runs(engine, "audit")] == ["succeeded"]
+    assert not jobs.waiting("audit")
+
+
+def test_an_audit_kept_from_the_orders_lock_asks_for_a_turn_soon(
+    engine: Engine, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its wait, the audit is skipped and marked waiting (the daemon tries it again in
+    ``KORSYNC_RETRY_AFTER``); a stream skipped because another process runs it is not."""
+    monkeypatch.setattr(streams, "AUDIT_LOCK_WAIT_S", 0.2)
+    theirs = make_engine(engine.url)
+    jobs, metrics, _ = _runner(engine, sim)
+    try:
+        with stream_lock(theirs, "orders") as held:
+            assert held
+            jobs.run("audit")
+            jobs.run("orders")
+    finally:
+        theirs.dispose()
+    assert runs(engine, "audit") == []
+    assert jobs.waiting("audit") and not jobs.waiting("orders")
+    assert _value(metrics, "korsync_stream_runs_total", stream="audit", status="skipped") == 1
+    jobs.run("audit")
+    assert not jobs.waiting("audit")
 
 
 def test_api_outage_fails_the_run_clearly_and_the_next_recovers(

@@ -51,7 +51,7 @@ from korsync.sync.audit.windows import Window, bounds, months, query, split
 from korsync.sync.mapping import utcnow
 from korsync.sync.orders import ORDERS_PATH, OrdersOptions, api_time, commit_orders
 from korsync.sync.pages import MappedPage
-from korsync.sync.runner import RunTotals, StreamBusy, StreamRun
+from korsync.sync.runner import PrerequisiteBusy, RunTotals, StreamRun
 from korsync.sync.values import timestamp
 
 log = logging.getLogger("korsync.sync")
@@ -94,15 +94,17 @@ def audit_orders(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     sample_percent: float = 0.0,
+    lock_wait: float = 0.0,
 ) -> AuditOutcome:
     """Audit ``[since, until)`` (default: the first order, API's or mirror's, to the orders
     watermark; nothing before the orders stream has a watermark, unless ``until`` is given)
-    and heal it, then re-read ``sample_percent`` of its days (``sample``); raises
-    ``StreamBusy`` when the orders stream or another audit is running. The run is recorded in
-    ``sync_runs`` (stream ``audit``)."""
+    and heal it, then re-read ``sample_percent`` of its days (``sample``). Raises
+    ``PrerequisiteBusy`` when the orders stream is still running after ``lock_wait`` seconds,
+    ``StreamBusy`` when another audit is. The run is recorded in ``sync_runs`` (stream
+    ``audit``)."""
     with contextlib.ExitStack() as held:
-        if not held.enter_context(stream_lock(sessions.kw["bind"], "orders")):
-            raise StreamBusy("audit: another korsync process is running the orders stream")
+        if not held.enter_context(stream_lock(sessions.kw["bind"], "orders", lock_wait)):
+            raise PrerequisiteBusy("audit: another korsync process is running the orders stream")
         run = held.enter_context(StreamRun(sessions, evidence.STREAM, "audit"))
         reader = held.enter_context(ThreadPoolExecutor(1, thread_name_prefix="fetch"))
 
