@@ -61,7 +61,11 @@ def sim_server(*args: str) -> Iterator[Simulator]:
         yield Simulator(base_url, token, process)
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: the figures are in, do not lose them
+            process.kill()
+            process.wait()
 
 
 @dataclasses.dataclass(frozen=True)
