@@ -4,6 +4,8 @@ that does not stop the others; and ``demo``, which keeps to a database of its ow
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -119,3 +121,15 @@ def test_demo_keeps_to_a_database_of_its_own(two_accounts: AccountsFile) -> None
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
     assert line.startswith("korsync: korsync demo fills its own database")
+
+
+def test_check_account_needs_an_accounts_file(tmp_path: Path) -> None:
+    """``check --account`` without an accounts file: the settings line fails saying so, and
+    the database and API checks are skipped."""
+    env = {"KORSYNC_ACCOUNTS_FILE": None, "KORSYNC_API_TOKEN": "t"}
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    result = CliRunner().invoke(main, ["--database-url", url, "check", "--account", "x"], env=env)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("settings     FAIL  --account needs KORSYNC_ACCOUNTS_FILE")
+    assert lines[1].startswith("database     skip")
