@@ -53,7 +53,7 @@ from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
 from korsync.sync.backfill.processes import default_processes
-from korsync.sync.backfill.walker import DEFAULT_WORKERS
+from korsync.sync.backfill.walker import DEFAULT_WORKERS, OtherRange
 from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
 
@@ -194,7 +194,10 @@ def backfill(
     """Re-walk orders created in a range, in concurrent createdAt slices, of each account
     (default: all, one after another); resumable.
 
-    Refused (exit 1) while another korsync process runs a backfill of the same account.
+    On PostgreSQL, backfills of one account started on several hosts with the same range (or
+    none) share its slices, each finishing when all are walked and taking over those of a
+    process that died; one of another range is refused (exit 1) while the first runs. On SQLite
+    a second backfill is refused (exit 1).
     """
     settings = settings_of(ctx)
     if since is not None and until is not None and until <= since:
@@ -240,6 +243,8 @@ def backfill_account(
                 processes=processes,
                 open_worker=open_worker,
             )
+        except OtherRange as exc:
+            fail(f"{label(account)}{exc}", code=1)
         except StreamBusy:
             fail(
                 f"{label(account)}another korsync process is running a backfill on this database",
