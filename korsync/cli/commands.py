@@ -140,10 +140,13 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     """
     settings = settings_of(ctx)
     outcomes: list[StreamOutcome] = []
-    for account in accounts_of(ctx, settings):
+
+    def sync_and_print(account: Account) -> None:
         done = sync_account(account, streams)
         print_outcomes(done, label(account))
-        outcomes += done
+        outcomes.extend(done)
+
+    for_each_account(ctx, settings, sync_and_print)
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)
     if incomplete(outcomes):

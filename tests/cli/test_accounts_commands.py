@@ -53,9 +53,10 @@ def test_backfill_of_one_account(two_accounts: AccountsFile) -> None:
     assert two_accounts.names[0] not in result.output
 
 
-@pytest.mark.parametrize("command", ["backfill", "audit"])
+@pytest.mark.parametrize(("command", "line"), [("backfill", "backfill"), ("audit", "audit"),
+                                              ("sync", "orders")])  # fmt: skip
 def test_one_accounts_failure_does_not_stop_the_next(
-    two_accounts: AccountsFile, command: str
+    two_accounts: AccountsFile, command: str, line: str
 ) -> None:
     """The first account's schema is not migrated: one line naming it, the second account is
     still worked on, and the command exits non-zero."""
@@ -68,7 +69,7 @@ def test_one_accounts_failure_does_not_stop_the_next(
     assert failures == [
         f"korsync: account {first}: database holds no korsync schema yet: run 'korsync db upgrade'"
     ]
-    assert f"account {second}: {command}: " in result.output
+    assert f"account {second}: {line}: " in result.output
     assert _orders(two_accounts, 1) > 0
 
 
