@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.accounts import Account, Roster, load_accounts, schema_url, select
+from korsync.api.client import ApiClient
 from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
@@ -59,11 +60,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 @contextmanager
 def engine_for(
-    settings: Settings, *, create: bool = False, schema: str | None = None
+    settings: Settings,
+    *,
+    create: bool = False,
+    schema: str | None = None,
+    account: Account | None = None,
 ) -> Iterator[Engine]:
     """An engine for the configured database (with ``schema``, an account's schema in it),
-    disposed afterwards. Unless ``create``, a SQLite file that does not exist is an error
-    rather than a new empty file."""
+    disposed afterwards; its failures are said of ``account``. Unless ``create``, a SQLite file
+    that does not exist is an error rather than a new empty file."""
     url = schema_url(settings.sqlalchemy_url, schema)
     path = url.database if url.get_backend_name() == "sqlite" else None
     if not create and path and path != ":memory:" and not Path(path).exists():
@@ -73,7 +78,8 @@ def engine_for(
         yield engine
     except OperationalError as exc:
         where = settings.sqlalchemy_url.render_as_string(hide_password=True)
-        fail(f"database {where}: {str(exc.orig).strip().splitlines()[0]}", code=1)
+        reason = str(exc.orig).strip().splitlines()[0]
+        fail(f"{label(account)}database {where}: {reason}", code=1)
     finally:
         engine.dispose()
 
@@ -124,14 +130,45 @@ def accounts_of(ctx: click.Context, settings: Settings) -> list[Account]:
     return select_accounts(ctx, roster_of(settings))
 
 
-def single_account(settings: Settings, command: str) -> None:
-    """Exit in one line when an accounts file is set: ``command`` works on one account."""
-    if settings.accounts_file is not None:
-        fail(
-            f"korsync {command} does not read KORSYNC_ACCOUNTS_FILE yet: run it for one account"
-            " without the file, with KORSYNC_DATABASE_URL naming the account's schema"
-            " (?options=-csearch_path%3Dkorsync_<name>) and the account's credentials"
-        )
+def for_each_account(
+    ctx: click.Context, settings: Settings, work: Callable[[Account], None]
+) -> None:
+    """Run ``work`` for each account ``--account`` names (default all), one after another.
+
+    Without an accounts file this is ``work`` on the one account, exiting as it exits. With
+    one, an account whose ``work`` exits (its one line, naming it, already printed by ``fail``)
+    does not stop the others; afterwards the command exits with the first failing status.
+    """
+    accounts = accounts_of(ctx, settings)
+    if settings.accounts_file is None:
+        (account,) = accounts
+        work(account)
+        return
+    statuses = []
+    for account in accounts:
+        try:
+            work(account)
+        except SystemExit as exc:
+            statuses.append(exc.code)
+    failed = [code for code in statuses if code not in (0, None)]
+    if failed:
+        sys.exit(failed[0])
+
+
+@contextmanager
+def mirror_of(account: Account) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
+    """``account``'s engine on its schema and sessions on it, once its schema is current (or
+    exit naming the account): what every command that reads or writes a mirror opens."""
+    with engine_for(account.settings, schema=account.schema, account=account) as engine:
+        yield engine, migrated_sessions(engine, account)
+
+
+def client_of(account: Account, make: Callable[[Settings], ApiClient]) -> ApiClient:
+    """``make(account's settings)``, or exit naming the account when they are unusable."""
+    try:
+        return make(account.settings)
+    except (SettingsError, ValueError) as exc:
+        fail(f"{label(account)}{exc}")
 
 
 def roster_of(settings: Settings) -> Roster:

@@ -8,17 +8,19 @@ import sys
 
 import click
 
+from korsync.accounts import Account
 from korsync.cli.app import (
-    engine_for,
+    account_option,
+    client_of,
     fail,
-    migrated_sessions,
+    for_each_account,
+    label,
+    mirror_of,
     settings_of,
     shared_options,
-    single_account,
 )
 from korsync.cli.options import build_client, sync_options
 from korsync.cli.params import MOMENT
-from korsync.config import SettingsError
 from korsync.db.errors import describe
 from korsync.sync.audit import AuditOutcome, audit_orders
 from korsync.sync.runner import StreamBusy
@@ -29,6 +31,7 @@ EXIT_DIFFERS = 5
 
 @click.command()
 @shared_options
+@account_option
 @click.option(
     "--since",
     type=MOMENT,
@@ -54,46 +57,50 @@ def audit(ctx: click.Context, since: dt.datetime | None, until: dt.datetime | No
     orders stream is running elsewhere; 2 the settings are unusable.
     """
     settings = settings_of(ctx)
-    single_account(settings, "audit")
     if since is not None and until is not None and until <= since:
         fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
-    try:
-        client = build_client(settings)
-    except SettingsError as exc:
-        fail(str(exc))
-    with engine_for(settings) as engine, client:
-        sessions = migrated_sessions(engine)
+    for_each_account(ctx, settings, lambda account: audit_account(account, since, until))
+
+
+def audit_account(account: Account, since: dt.datetime | None, until: dt.datetime | None) -> None:
+    """Audit one account's schema against its API; exit ``EXIT_DIFFERS`` when a window still
+    differs."""
+    client = client_of(account, build_client)
+    with mirror_of(account) as (_, sessions), client:
         try:
-            options = sync_options(settings)
+            options = sync_options(account.settings)
             outcome = audit_orders(
                 client, sessions, options.orders, since, until, options.audit_sample_percent
             )
         except StreamBusy as exc:
-            fail(str(exc), code=1)
+            fail(f"{label(account)}{exc}", code=1)
         except Exception as exc:
-            fail(f"audit failed: {describe(exc)}", code=1)
-    report(outcome)
+            fail(f"{label(account)}audit failed: {describe(exc)}", code=1)
+    report(outcome, label(account))
     if not outcome.clean:
         sys.exit(EXIT_DIFFERS)
 
 
-def report(outcome: AuditOutcome) -> None:
-    """One line for the audit, one per window healed, one on stderr per window still differing."""
+def report(outcome: AuditOutcome, prefix: str = "") -> None:
+    """One line for the audit, one per window healed, one on stderr per window still differing;
+    each line begins with ``prefix`` (which account's)."""
     if outcome.since is None:
         click.echo(
-            "audit: nothing to audit: no orders yet, or the orders stream has not synced"
+            f"{prefix}audit: nothing to audit: no orders yet, or the orders stream has not synced"
             " (run 'korsync sync', or give --until)"
         )
         return
     for window in outcome.healed:
-        click.echo(f"audit: orders {window}: healed")
+        click.echo(f"{prefix}audit: orders {window}: healed")
     for window in outcome.differing:
-        click.echo(f"audit: orders {window}: still differs after a re-walk", err=True)
+        click.echo(f"{prefix}audit: orders {window}: still differs after a re-walk", err=True)
     for collection in outcome.catalogue_differing:
-        click.echo(f"audit: {collection}: still differs after a catalogue refresh", err=True)
+        click.echo(
+            f"{prefix}audit: {collection}: still differs after a catalogue refresh", err=True
+        )
     until = outcome.until.isoformat() if outcome.until else "-"
     click.echo(
-        f"audit: orders {outcome.since.isoformat()} to {until}:"
+        f"{prefix}audit: orders {outcome.since.isoformat()} to {until}:"
         f" {outcome.counted} window(s) counted, {len(outcome.healed)} healed,"
         f" {len(outcome.differing)} still differing; {outcome.sampled} day(s) re-read for"
         f" content, {len(outcome.changed)} changed; {outcome.run.summary()}"

@@ -3,7 +3,8 @@ database and its schema revision, the API's reachability, the credentials, the `
 filter format the API accepts, the account's catalogue model(s) and this machine's clock
 against the API's ``Date`` — each ``ok``, ``WARN``, ``FAIL`` or ``skip`` (a check that needs
 one that failed). Exit 0 when every check passed, ``EXIT_FAILED`` when one failed,
-``EXIT_WARNED`` when none failed but one warned.
+``EXIT_WARNED`` when none failed but one warned. With an accounts file the database and API
+checks are made for each account (``--account``: only those named), each line naming it.
 
 The API is probed by a client of its own: one attempt per request and short timeouts, so a
 refused connection or an unknown host fails in seconds rather than after the sync's retries.
@@ -20,14 +21,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from korsync import coverage
+from korsync.accounts import Account, load_accounts, schema_url, select
 from korsync.api.auth import DEFAULT_SCHEME, NO_SCHEME
 from korsync.api.client import ApiClient, ClientOptions, Probe
 from korsync.api.filters import DEFAULT, TimeFormat, probe_time_format
 from korsync.api.jsonld import as_uuid, members, total_items
-from korsync.cli.app import AppContext, shared_options
+from korsync.cli.app import AppContext, account_option, shared_options
 from korsync.cli.options import client_options
 from korsync.config import Settings, SettingsError
 from korsync.db.engine import make_engine
@@ -57,9 +60,11 @@ class Line:
     name: str
     status: Status
     message: str
+    account: str = ""  # whose check, with an accounts file
 
     def render(self) -> str:
-        return f"{self.name:<11}  {self.status:<4}  {self.message}"
+        whose = f"{self.account}: " if self.account else ""
+        return f"{whose}{self.name:<11}  {self.status:<4}  {self.message}"
 
 
 def _skipped(names: tuple[str, ...], why: str) -> Iterator[Line]:
@@ -97,6 +102,8 @@ def check_settings(app: AppContext) -> tuple[Settings | None, Line]:
         return None, Line("settings", "FAIL", f"{exc}; every setting: korsync config")
     configure_logging_for(settings)
     found = origins(app.env_file, app.overrides)
+    if settings.accounts_file is not None or app.accounts:
+        return settings, _accounts_line(app, settings, found)
     summary = "; ".join(
         (
             f"database {shown(settings, 'database_url')} ({found['database_url']})",
@@ -118,11 +125,36 @@ def check_settings(app: AppContext) -> tuple[Settings | None, Line]:
     return settings, Line("settings", "ok", summary)
 
 
+def _accounts_line(app: AppContext, settings: Settings, found: dict[str, str]) -> Line:
+    """The settings line with an accounts file: it loads (each account with its credentials)
+    and ``--account`` names accounts of it."""
+    try:
+        chosen = _accounts(app, settings)
+    except SettingsError as exc:
+        return Line("settings", "FAIL", f"{exc}; every setting: korsync config")
+    summary = (
+        f"database {shown(settings, 'database_url')} ({found['database_url']});"
+        f" {len(chosen)} account(s) of {settings.accounts_file} (korsync accounts list);"
+        " every setting and its source: korsync config"
+    )
+    return Line("settings", "ok", summary)
+
+
+def _accounts(app: AppContext, settings: Settings) -> list[Account]:
+    """The accounts to check: ``--account``'s, default all; ``SettingsError`` saying why not."""
+    roster = load_accounts(settings)
+    if app.accounts and not roster.several:
+        raise SettingsError("--account needs KORSYNC_ACCOUNTS_FILE; without it there is one")
+    return select(roster.accounts, app.accounts)
+
+
 # ------------------------------------------------------------------------------------ database
-def check_database(settings: Settings) -> Line:
-    """Reachable, and migrated to the newest revision this korsync ships."""
-    url = settings.sqlalchemy_url
-    where = url.render_as_string(hide_password=True)
+def check_database(settings: Settings, schema: str | None = None) -> Line:
+    """Reachable, and migrated (``schema``, an account's, in it) to the newest revision this
+    korsync ships."""
+    url = schema_url(settings.sqlalchemy_url, schema)
+    where = settings.sqlalchemy_url.render_as_string(hide_password=True)
+    where += f" schema {schema}" if schema else ""
     path = url.database if url.get_backend_name() == "sqlite" else None
     if path and path != ":memory:" and not Path(path).exists():
         return Line("database", "FAIL", f"no database at {path}: run 'korsync db upgrade'")
@@ -310,14 +342,25 @@ def check_clock(reach: Probe, local: dt.datetime, margin_s: int) -> Line:
 
 # ------------------------------------------------------------------------------------- command
 def run_checks(app: AppContext, now: Clock = _utcnow) -> Iterator[Line]:
-    """Every check's line, in order, as each finishes."""
+    """Every check's line, in order, as each finishes: the settings, then the database and API
+    checks of the one account (or of each account of the accounts file, one after another,
+    each line naming it)."""
     settings, line = check_settings(app)
     yield line
-    if settings is None:
+    several = settings is not None and (settings.accounts_file is not None or app.accounts)
+    if settings is None or (several and line.status == "FAIL"):
         yield from _skipped(("database", *API_CHECKS), "needs valid settings")
         return
-    yield check_database(settings)
-    yield from check_api(settings, now)
+    if settings.accounts_file is None:
+        yield check_database(settings)
+        yield from check_api(settings, now)
+        return
+    for account in _accounts(app, settings):
+        yield from (
+            dataclasses.replace(line, account=f"account {account.name}")
+            for line in (check_database(account.settings, account.schema),
+                         *check_api(account.settings, now))
+        )  # fmt: skip
 
 
 def exit_status(lines: list[Line]) -> int:
@@ -329,12 +372,30 @@ def exit_status(lines: list[Line]) -> int:
     return EXIT_WARNED if "WARN" in statuses else 0
 
 
-def check_data(app: AppContext, lines: list[Line]) -> tuple[Line, list[str]]:
-    """``--data``: how many rows have each typed column filled (``korsync.coverage``), and the
-    inferred columns empty on every row (WARN); skipped when the database check did not pass."""
+def check_data(app: AppContext, lines: list[Line]) -> Iterator[tuple[Line, list[str]]]:
+    """``--data``, for each account checked: how many rows have each typed column filled
+    (``korsync.coverage``), and the inferred columns empty on every row (WARN); skipped for an
+    account whose database check did not pass."""
     if not any(line.name == "database" and line.status == "ok" for line in lines):
-        return Line("data", "skip", "needs the database (see database)"), []
-    engine = make_engine(app.settings.sqlalchemy_url)
+        yield NO_DATABASE, []
+        return
+    settings = app.settings
+    if settings.accounts_file is None:
+        yield _data(settings.sqlalchemy_url, lines)
+        return
+    for account in _accounts(app, settings):
+        whose = f"account {account.name}"
+        line, table = _data(account.database_url(), [x for x in lines if x.account == whose])
+        yield dataclasses.replace(line, account=whose), table
+
+
+NO_DATABASE = Line("data", "skip", "needs the database (see database)")
+
+
+def _data(url: URL, lines: list[Line]) -> tuple[Line, list[str]]:
+    if not any(line.name == "database" and line.status == "ok" for line in lines):
+        return NO_DATABASE, []
+    engine = make_engine(url)
     try:
         found = coverage.collect(engine)
     finally:
@@ -345,6 +406,7 @@ def check_data(app: AppContext, lines: list[Line]) -> tuple[Line, list[str]]:
 
 @click.command("check")
 @shared_options
+@account_option
 @click.option(
     "--data",
     is_flag=True,
@@ -365,10 +427,10 @@ def check(ctx: click.Context, data: bool) -> None:
         click.echo(line.render())
         lines.append(line)
     if data:
-        line, table = check_data(ctx.ensure_object(AppContext), lines)
-        click.echo(line.render())
-        click.echo("".join(f"  {row}\n" for row in table), nl=False)
-        lines.append(line)
+        for line, table in check_data(ctx.ensure_object(AppContext), lines):
+            click.echo(line.render())
+            click.echo("".join(f"  {row}\n" for row in table), nl=False)
+            lines.append(line)
     code = exit_status(lines)
     failed = sum(line.status == "FAIL" for line in lines)
     warned = sum(line.status == "WARN" for line in lines)

@@ -3,6 +3,7 @@ daemon), ``status`` and ``demo``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -20,17 +21,18 @@ from korsync.cli import demo
 from korsync.cli.app import (
     account_option,
     accounts_of,
+    client_of,
     engine_for,
     fail,
+    for_each_account,
     label,
-    migrated_sessions,
+    mirror_of,
     require_schema,
     roster_of,
     select_accounts,
     settings_of,
     settings_source,
     shared_options,
-    single_account,
     write_history,
     write_zone,
 )
@@ -51,7 +53,7 @@ from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
 from korsync.sync.backfill import sync_backfill
 from korsync.sync.backfill.processes import default_processes
-from korsync.sync.backfill.walker import DEFAULT_WORKERS
+from korsync.sync.backfill.walker import DEFAULT_WORKERS, OtherRange
 from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
 
@@ -138,10 +140,13 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
     """
     settings = settings_of(ctx)
     outcomes: list[StreamOutcome] = []
-    for account in accounts_of(ctx, settings):
+
+    def sync_and_print(account: Account) -> None:
         done = sync_account(account, streams)
         print_outcomes(done, label(account))
-        outcomes += done
+        outcomes.extend(done)
+
+    for_each_account(ctx, settings, sync_and_print)
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(1)
     if incomplete(outcomes):
@@ -150,12 +155,8 @@ def sync(ctx: click.Context, streams: tuple[str, ...]) -> None:
 
 def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutcome]:
     """One pass of ``streams`` of one account, into its schema."""
-    try:
-        client = build_client(account.settings)
-    except SettingsError as exc:
-        fail(f"{label(account)}{exc}")
-    with engine_for(account.settings, schema=account.schema) as engine, client:
-        sessions = migrated_sessions(engine, account)
+    client = client_of(account, build_client)
+    with mirror_of(account) as (engine, sessions), client:
         write_zone(engine, account.settings)
         write_history(engine, account.settings)
         return run_streams(client, sessions, sync_options(account.settings), streams)
@@ -163,6 +164,7 @@ def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutco
 
 @click.command()
 @shared_options
+@account_option
 @click.option(
     "--since",
     type=MOMENT,
@@ -192,43 +194,68 @@ def backfill(
     workers: int | None,
     processes: int | None,
 ) -> None:
-    """Re-walk orders created in a range, in concurrent createdAt slices; resumable.
+    """Re-walk orders created in a range, in concurrent createdAt slices, of each account
+    (default: all, one after another); resumable.
 
-    Refused (exit 1) while another korsync process runs a backfill on the same database.
+    On PostgreSQL, backfills of one account started on several hosts with the same range (or
+    none) share its slices, each finishing when all are walked and taking over those of a
+    process that died; one of another range is refused (exit 1) while the first runs. On SQLite
+    a second backfill is refused (exit 1).
     """
     settings = settings_of(ctx)
-    single_account(settings, "backfill")
-    env_file, overrides = settings_source(ctx)
-    processes = processes or default_processes()
-    if settings.sqlalchemy_url.get_backend_name() == "sqlite":
-        processes = 1  # one writer: more processes would only queue for it
     if since is not None and until is not None and until <= since:
         fail(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
-    try:
-        client = backfill_client(settings, processes)
-    except (SettingsError, ValueError) as exc:
-        fail(str(exc))
-    workers = workers or settings.max_concurrency or DEFAULT_WORKERS
-    with engine_for(settings) as engine, client, progress_reporter(client.pace) as progress:
-        sessions = migrated_sessions(engine)
-        options = sync_options(settings).orders
+    source = settings_source(ctx)
+    span = Span(since, until, workers, processes)
+    for_each_account(ctx, settings, lambda account: backfill_account(account, span, source))
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """What ``korsync backfill`` was asked: the range and how many walkers and processes."""
+
+    since: dt.datetime | None
+    until: dt.datetime | None
+    workers: int | None
+    processes: int | None
+
+
+def backfill_account(
+    account: Account, span: Span, source: tuple[str | None, dict[str, Any]]
+) -> None:
+    """Backfill one account into its schema (its worker processes open the same account)."""
+    settings = account.settings
+    processes = span.processes or default_processes()
+    if settings.sqlalchemy_url.get_backend_name() == "sqlite":
+        processes = 1  # one writer: more processes would only queue for it
+    client = client_of(account, functools.partial(backfill_client, processes=processes))
+    workers = span.workers or settings.max_concurrency or DEFAULT_WORKERS
+    open_worker = functools.partial(
+        backfill_worker, *source, processes, account.name if account.schema else None
+    )
+    with mirror_of(account) as (_, sessions), client, progress_reporter(client.pace) as progress:
         try:
             run = sync_backfill(
                 client,
                 sessions,
-                options,
-                since=since,
-                until=until,
+                sync_options(settings).orders,
+                since=span.since,
+                until=span.until,
                 workers=workers,
                 progress=progress,
                 processes=processes,
-                open_worker=functools.partial(backfill_worker, env_file, overrides, processes),
+                open_worker=open_worker,
             )
+        except OtherRange as exc:
+            fail(f"{label(account)}{exc}", code=1)
         except StreamBusy:
-            fail("another korsync process is running a backfill on this database", code=1)
+            fail(
+                f"{label(account)}another korsync process is running a backfill on this database",
+                code=1,
+            )
         except Exception as exc:
-            fail(f"backfill failed (re-run to resume): {describe(exc)}", code=1)
-    click.echo(f"backfill: {run.summary()}")
+            fail(f"{label(account)}backfill failed (re-run to resume): {describe(exc)}", code=1)
+    click.echo(f"{label(account)}backfill: {run.summary()}")
 
 
 @click.command("demo")
@@ -239,7 +266,13 @@ def backfill(
 def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
     """Start the simulator, migrate the database, sync every stream, and show the result."""
     settings = settings_of(ctx)
-    single_account(settings, "demo")
+    if settings.accounts_file is not None:
+        # The demo fills a database with made-up orders: with an accounts file the database is
+        # the one every account is mirrored into, which must not get them.
+        fail(
+            "korsync demo fills its own database with a simulator's orders and never the"
+            " accounts' one: unset KORSYNC_ACCOUNTS_FILE and give a --database-url of its own"
+        )
     with engine_for(settings, create=True) as engine:
         ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
     if not ok:

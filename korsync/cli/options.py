@@ -13,6 +13,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from korsync.accounts import load_accounts, select
 from korsync.api.client import ApiClient, ClientOptions, options_pace
 from korsync.api.pace import Pace
 from korsync.cli.memory import tune_gc, tune_malloc
@@ -83,14 +84,19 @@ def backfill_client(settings: Settings, processes: int) -> ApiClient:
 
 @contextmanager
 def backfill_worker(
-    env_file: str | None, overrides: dict[str, Any], processes: int
+    env_file: str | None, overrides: dict[str, Any], processes: int, account: str | None = None
 ) -> Iterator[tuple[ApiClient, sessionmaker[Session]]]:
-    """A backfill worker process's client and sessions, from the same settings."""
+    """A backfill worker process's client and sessions, from the same settings (with
+    ``account``, that account's of the accounts file, on its schema)."""
     tune_malloc()
     tune_gc()
     settings = load_settings(env_file, **overrides)
     configure_logging_for(settings)
-    engine = make_engine(settings.sqlalchemy_url)
+    url = settings.sqlalchemy_url
+    if account is not None:
+        (chosen,) = select(load_accounts(settings).accounts, [account])
+        settings, url = chosen.settings, chosen.database_url()
+    engine = make_engine(url)
     try:
         with backfill_client(settings, processes) as client:
             yield client, make_session_factory(engine)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from korsync.api.client import ApiClient
 from korsync.daemon import systemd
 from korsync.daemon.metrics import Metrics
+from korsync.daemon.status_board import StatusBoard
 from korsync.daemon.transport import ShuttingDown
 from korsync.db.engine import make_session_factory
 from korsync.db.errors import describe
@@ -68,17 +69,17 @@ class JobRunner:
         stopping: threading.Event,
         runtime: tuple[ApiClient, SyncOptions],
         prefix: str = "",
+        board: StatusBoard | None = None,
     ) -> None:
         # ``prefix`` names the account (``acme/``) in job ids, logs and STATUS=; empty for
-        # the single account.
+        # the single account. ``board`` is shared by every account's runner.
         self.engine, self.metrics, self.stopping, self.prefix = engine, metrics, stopping, prefix
+        self.board = board or StatusBoard()
         self.sessions = make_session_factory(engine)
         self._runtime = Runtime(*runtime)
         self._retired: list[Runtime] = []
         self._active: set[str] = set()
         self._lock = threading.Lock()
-        self._last = "no run finished yet"
-        self._failures: dict[str, int] = {}  # consecutive failed runs, by stream
         self._waiting: set[str] = set()  # streams whose last turn met ``PrerequisiteBusy``
         for name in STREAMS:
             metrics.track(name)
@@ -138,17 +139,15 @@ class JobRunner:
         self.metrics.record_run(name, result.status, duration, result.totals)
         when = dt.datetime.now(dt.UTC).strftime("%H:%M:%SZ")
         with self._lock:
-            self._last = f"{self.job_id(name)} {result.status} at {when}: {result.message}"
-            if result.status == "failed":
-                self._failures[name] = self._failures.get(name, 0) + 1
-            elif result.status == "succeeded":
-                self._failures.pop(name, None)
+            line = self.board.record(
+                self.job_id(name), result.status, f"at {when}: {result.message}"
+            )
             if result.waiting:
                 self._waiting.add(name)
             else:
                 self._waiting.discard(name)
             if not self.stopping.is_set():
-                systemd.status(self._status_line())
+                systemd.status(line)
         try:
             recorded = read_stream(self.engine, name)
             if name == AUDIT:
@@ -158,18 +157,13 @@ class JobRunner:
         self.metrics.set_as_of(name, recorded.watermark or recorded.last_success_at)
 
     def status_line(self) -> str:
-        """The last result and the streams whose last run failed, for ``STATUS=``."""
-        with self._lock:
-            return self._status_line()
-
-    def _status_line(self) -> str:
-        names = sorted(self.job_id(name) for name in self._failures)
-        return self._last + (f"; failing: {', '.join(names)}" if names else "")
+        """The board's ``STATUS=`` line: the last result and the jobs whose last run failed (of
+        every account sharing the board)."""
+        return self.board.line()
 
     def failures(self, name: str) -> int:
         """How many runs of ``name`` in a row have failed (0 after a success)."""
-        with self._lock:
-            return self._failures.get(name, 0)
+        return self.board.failures(self.job_id(name))
 
     def waiting(self, name: str) -> bool:
         """Whether ``name``'s last turn was skipped for a lock it needs besides its own."""

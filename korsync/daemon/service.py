@@ -53,6 +53,7 @@ from korsync.daemon.scheduler import (
     trigger,
 )
 from korsync.daemon.signals import Signals
+from korsync.daemon.status_board import StatusBoard
 from korsync.daemon.transport import DaemonTransport, daemon_pace
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
@@ -113,6 +114,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.abandoned = False
         self._beat = time.monotonic()
+        self.board = StatusBoard(len(self.mirrors))
         self.runners = [self._runner(mirror) for mirror in self.mirrors]
         # job id -> its runner and stream, for the scheduler's events
         self._jobs = {r.job_id(name): (r, name) for r in self.runners for name in self.streams}
@@ -123,7 +125,7 @@ class Daemon:
         )
         prefix = "" if mirror.account is None else f"{mirror.account}/"
         runtime = self._client_runtime(mirror.settings, metrics)
-        return JobRunner(mirror.engine, metrics, self.stopping, runtime, prefix)
+        return JobRunner(mirror.engine, metrics, self.stopping, runtime, prefix, self.board)
 
     def _client_runtime(
         self, settings: Settings, metrics: Metrics
@@ -406,7 +408,7 @@ class Daemon:
             if new is not None and runtime is not None:
                 self._reload_account(scheduler, index, new, runtime)
         log.info("settings reloaded")
-        systemd.notify("READY=1", f"STATUS={self.runners[0].status_line()}")
+        systemd.notify("READY=1", f"STATUS={self.board.line()}")
 
     def _reload_account(
         self,

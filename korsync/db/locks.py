@@ -7,8 +7,11 @@ so accounts kept in different schemas or databases of one server never block eac
 SQLite file it holds an exclusive ``flock`` on ``<database>.korsync-locks/<stream>`` (released
 by the kernel when the process dies). A caller that needs another stream's lock besides its own
 (the audit, the orders stream's) may wait for it a little, polling, rather than give up at once.
-Holding a stream's lock also proves that a run of it still
-recorded ``running`` belongs to a process that is gone.
+Holding a stream's lock also proves that a run of it still recorded ``running`` belongs to a
+process that is gone.
+
+``AdvisoryLocks`` holds several such locks, shared or exclusive, on one connection of its own,
+for work that several processes share (a backfill's participants and the slices each claims).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,7 +72,7 @@ def stream_lock(engine: Engine, stream: str, wait: float = 0.0) -> Iterator[bool
         yield held
 
 
-def _poll(take: Callable[[], bool], wait: float) -> bool:
+def poll(take: Callable[[], bool], wait: float) -> bool:
     """Try ``take`` until it succeeds or ``wait`` seconds have passed (at least once)."""
     deadline = time.monotonic() + wait
     while not take():
@@ -86,12 +90,63 @@ def _advisory_lock(engine: Engine, stream: str, wait: float) -> Iterator[bool]:
         key = lock_key(str(namespace), stream)
 
         take = text("SELECT pg_try_advisory_lock(:key)")
-        held = _poll(lambda: bool(connection.scalar(take, {"key": key})), wait)
+        held = poll(lambda: bool(connection.scalar(take, {"key": key})), wait)
         try:
             yield held
         finally:
             if held:
                 _unlock(connection, key, stream)
+
+
+class AdvisoryLocks:
+    """Session-level advisory locks of one namespace (database.schema) held on one connection
+    of their own, opened on first use; thread-safe. The server releases them all when the
+    connection or the process dies, which is what lets another process take the work over.
+    Off PostgreSQL every lock is granted: SQLite has one writer, kept by ``stream_lock``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._mutex = threading.Lock()
+        self._connection: Connection | None = None
+        self._namespace = ""
+
+    def try_lock(self, name: str, *, shared: bool = False) -> bool:
+        """Take ``name``'s lock now if no other session holds it (in a conflicting mode)."""
+        function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        return self._call(function, name)
+
+    def lock(self, name: str, *, shared: bool = False) -> None:
+        """Take ``name``'s lock, waiting for whoever holds it in a conflicting mode."""
+        self._call("pg_advisory_lock_shared" if shared else "pg_advisory_lock", name)
+
+    def unlock(self, name: str, *, shared: bool = False) -> None:
+        """Release one hold of ``name``'s lock taken by this object."""
+        self._call("pg_advisory_unlock_shared" if shared else "pg_advisory_unlock", name)
+
+    def _call(self, function: str, name: str) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        with self._mutex:
+            connection = self._open()
+            key = lock_key(self._namespace, name)
+            result = connection.scalar(text(f"SELECT {function}(:key)"), {"key": key})
+        return result is not False  # pg_advisory_lock returns void (None)
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            connection = self.engine.connect()
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = connection.scalar(text("SELECT current_database() || '.' || current_schema()"))
+            self._connection, self._namespace = connection, str(found)
+        return self._connection
+
+    def close(self) -> None:
+        """Release every lock held (by closing the connection; the server drops them)."""
+        with self._mutex:
+            if self._connection is not None:
+                self._connection.invalidate()  # never back to the pool with locks held
+                self._connection.close()
+                self._connection = None
 
 
 def _unlock(connection: Connection, key: int, stream: str) -> None:
@@ -115,6 +170,6 @@ def _file_lock(path: Path, wait: float) -> Iterator[bool]:
         return True
 
     try:
-        yield _poll(take, wait)
+        yield poll(take, wait)
     finally:
         os.close(fd)  # releases the lock

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.db import history
 from korsync.db.errors import describe
-from korsync.db.locks import stream_lock
+from korsync.db.locks import AdvisoryLocks, poll, stream_lock
 from korsync.db.upsert import UpsertResult, refusal, resolve_rejects, upsert_rejects
 from korsync.models import SyncRun
 from korsync.sync import rowset as rs
@@ -41,6 +41,7 @@ ABANDONED = "its process ended before the run finished (killed, or cut off from 
 # How often a run's counters are recorded while it runs: with every page they cost a statement
 # per page; the end of the run records them exactly.
 COUNTERS_EVERY_S = 1.0
+JOIN_WAIT_S = 5.0  # how long a shared run waits for a sharer's moment alone
 _NEW_PARENTS = "korsync.new_parents"  # Session.info key: placeholder parents this page adds
 
 
@@ -101,8 +102,16 @@ class StreamRun:
         *,
         run_id: uuid.UUID | None = None,
         fold_idle: bool = False,
+        shared: bool = False,
+        before_open: Callable[[], None] | None = None,
     ) -> None:
         self.sessions, self.stream, self.mode = sessions, stream, mode
+        # A shared run (a backfill that processes on several hosts share) holds its stream's
+        # lock in shared mode on PostgreSQL: its runs' sharers, not other writers, are let in.
+        self.shared = shared and sessions.kw["bind"].dialect.name == "postgresql"
+        self.locks = AdvisoryLocks(sessions.kw["bind"])
+        # Called once the lock is held, before the run is recorded: what may refuse the run.
+        self.before_open = before_open
         self.fold_idle = fold_idle  # an idle run shares one row with the idle runs before it
         self._held = contextlib.ExitStack()
         self.totals = RunTotals()
@@ -123,10 +132,17 @@ class StreamRun:
         """Take the stream's lock (``StreamBusy`` if another process holds it), close the runs
         of it left ``running`` by a process that is gone, and record this one."""
         engine = self.sessions.kw["bind"]
-        if not self._held.enter_context(stream_lock(engine, self.stream)):
+        if self.shared:
+            self._held.callback(self.locks.close)
+            joined = self._join()
+        else:
+            joined = self._held.enter_context(stream_lock(engine, self.stream))
+        if not joined:
             self._held.close()
             raise StreamBusy(f"{self.stream}: another korsync process is running this stream")
         try:
+            if self.before_open is not None:
+                self.before_open()
             self._open()
         except BaseException:
             self._held.close()
@@ -134,14 +150,35 @@ class StreamRun:
         log.info("%s: %s run started", self.stream, self.mode)
         return self
 
+    def _join(self) -> bool:
+        """Take the stream's lock in shared mode. A sharer holds it exclusively only for a
+        moment (to see whether it is alone), so wait that long; a process holding it longer is
+        one that does not share (it may run the stream only alone)."""
+        return poll(lambda: self.locks.try_lock(self.stream, shared=True), JOIN_WAIT_S)
+
     def _open(self) -> None:
-        with self.sessions.begin() as session:
-            # We hold the lock, so whoever left runs of it running is gone.
-            _close_abandoned(session, self.stream)
+        with self.alone() as alone, self.sessions.begin() as session:
+            if alone:  # whoever left runs of this stream running is gone
+                _close_abandoned(session, self.stream)
             run = SyncRun(stream=self.stream, mode=self.mode, status="running")
             session.add(run)
             session.flush()
             self.run_id, self.started_at = run.id, run.started_at
+
+    @contextmanager
+    def alone(self) -> Iterator[bool]:
+        """Whether no other process runs this stream, kept true inside the block (a shared run
+        holds the exclusive lock too meanwhile; others wait to join); always for an unshared
+        run, whose lock is exclusive."""
+        if not self.shared:
+            yield True
+            return
+        alone = self.locks.try_lock(self.stream)
+        try:
+            yield alone
+        finally:
+            if alone:
+                self.locks.unlock(self.stream)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

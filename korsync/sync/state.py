@@ -64,3 +64,9 @@ def delete_scopes(session: Session, stream: str, prefix: str) -> None:
     session.execute(
         delete(SyncState).where(SyncState.stream == stream, SyncState.scope.startswith(prefix))
     )
+
+
+def load_scopes(session: Session, stream: str, prefix: str) -> list[SyncState]:
+    """The stored state of every scope of ``stream`` starting with ``prefix``."""
+    query = select(SyncState).where(SyncState.stream == stream, SyncState.scope.startswith(prefix))
+    return list(session.scalars(query))

@@ -5,7 +5,6 @@ single account's commands unchanged."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,8 @@ from sqlalchemy import text
 from korsync.cli import main
 from korsync.db.engine import make_engine
 from korsync.fake_api import Simulator
-from korsync.fake_api.server import serve
-from tests.support.accounts import AccountsFile, drop_accounts, write_accounts
-from tests.support.sync import assert_orders_mirrored, make_sim
+from tests.support.accounts import AccountsFile
+from tests.support.sync import assert_orders_mirrored
 
 pytestmark = pytest.mark.postgres
 
@@ -25,23 +23,6 @@ pytestmark = pytest.mark.postgres
 def korsync(accounts: AccountsFile, *args: str) -> Result:
     """``korsync *args`` in-process with the accounts file's settings."""
     return CliRunner().invoke(main, list(args), env=accounts.env())
-
-
-@pytest.fixture
-def sim() -> Simulator:
-    """Two organizations sharing one catalogue (same ids) at different prices."""
-    return make_sim(orders=60, organizations=2, shared_catalogue=True)
-
-
-@pytest.fixture
-def two_accounts(sim: Simulator, tmp_path: Path, postgres_url: str) -> Iterator[AccountsFile]:
-    """Two accounts of the served simulator; their schemas and roles dropped afterwards."""
-    with serve(sim) as base_url:
-        accounts = write_accounts(tmp_path, sim, base_url, postgres_url, 2)
-        yield accounts
-    admin = make_engine(postgres_url)
-    drop_accounts(admin, accounts)
-    admin.dispose()
 
 
 def _offer_prices(accounts: AccountsFile, k: int) -> dict[str, str]:
@@ -52,7 +33,9 @@ def _offer_prices(accounts: AccountsFile, k: int) -> dict[str, str]:
     return {str(offer_id): f"{price:.2f}" for offer_id, price in rows if price is not None}
 
 
-def test_each_schema_equals_its_accounts_truth(sim: Simulator, two_accounts: AccountsFile) -> None:
+def test_each_schema_equals_its_accounts_truth(
+    accounts_sim: Simulator, two_accounts: AccountsFile
+) -> None:
     """``db upgrade`` then ``sync`` mirror each account into its own schema: the orders are
     its organization's, and the catalogue both share has the same ids at each one's prices."""
     upgraded = korsync(two_accounts, "db", "upgrade")
@@ -63,16 +46,18 @@ def test_each_schema_equals_its_accounts_truth(sim: Simulator, two_accounts: Acc
     assert f"{two_accounts.names[1]}: " in synced.output  # lines say whose they are
     for k in (0, 1):
         engine = two_accounts.engine(k)
-        assert_orders_mirrored(engine, sim, org=k)
+        assert_orders_mirrored(engine, accounts_sim, org=k)
         engine.dispose()
     prices = [_offer_prices(two_accounts, k) for k in (0, 1)]
-    truth = [{o["id"]: o["price"]["amountInclTax"] for o in sim.catalogue_truth(k)["offers"]}
-             for k in (0, 1)]  # fmt: skip
+    catalogues = [accounts_sim.catalogue_truth(k)["offers"] for k in (0, 1)]
+    truth = [{o["id"]: o["price"]["amountInclTax"] for o in offers} for offers in catalogues]
     assert prices == truth
     assert prices[0].keys() == prices[1].keys() and prices[0] != prices[1]
 
 
-def test_each_account_keeps_its_own_history(sim: Simulator, two_accounts: AccountsFile) -> None:
+def test_each_account_keeps_its_own_history(
+    accounts_sim: Simulator, two_accounts: AccountsFile
+) -> None:
     """Change history is written in each account's schema: one current version per order of
     that account, none of the other's."""
     for args in (("db", "upgrade"), ("sync", "--stream", "orders")):
@@ -86,7 +71,7 @@ def test_each_account_keeps_its_own_history(sim: Simulator, two_accounts: Accoun
             ).scalars()
             kept = {str(key) for key in current}
         engine.dispose()
-        assert kept == {order["id"] for order in sim.orders_truth(k)}
+        assert kept == {order["id"] for order in accounts_sim.orders_truth(k)}
 
 
 def test_each_schema_keeps_its_own_revision(two_accounts: AccountsFile) -> None:
@@ -127,13 +112,13 @@ def test_status_reports_each_account(two_accounts: AccountsFile) -> None:
     assert f"account {second}:" in text_status.output
 
 
-def test_accounts_list_shows_no_secret(sim: Simulator, two_accounts: AccountsFile) -> None:
+def test_accounts_list_shows_no_secret(accounts_sim: Simulator, two_accounts: AccountsFile) -> None:
     """``accounts list`` names each account and its schema, never its token."""
     result = korsync(two_accounts, "accounts", "list")
     assert result.exit_code == 0, result.output
     for k, name in enumerate(two_accounts.names):
         assert name in result.output and two_accounts.schema(k) in result.output
-        assert sim.organization(k)["token"] not in result.output
+        assert accounts_sim.organization(k)["token"] not in result.output
 
 
 def test_unknown_account_is_one_line(two_accounts: AccountsFile) -> None:
@@ -166,17 +151,6 @@ def test_account_option_needs_an_accounts_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--account needs KORSYNC_ACCOUNTS_FILE" in result.output
-
-
-@pytest.mark.parametrize("command", [["backfill"], ["audit"], ["demo"]])
-def test_single_account_commands_refuse_an_accounts_file(
-    two_accounts: AccountsFile, command: list[str]
-) -> None:
-    """Commands not yet run per account say so in one line rather than mirror the wrong one."""
-    result = korsync(two_accounts, *command)
-    assert result.exit_code == 2
-    (line,) = result.output.strip().splitlines()
-    assert line.startswith(f"korsync: korsync {command[0]} does not read KORSYNC_ACCOUNTS_FILE")
 
 
 def test_db_check_and_current_per_account(two_accounts: AccountsFile) -> None:

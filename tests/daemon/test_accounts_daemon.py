@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from korsync.cli import main
 from korsync.db.engine import make_engine
 from korsync.fake_api import Simulator, serve
 from tests.support.accounts import AccountsFile, drop_accounts, write_accounts
-from tests.support.daemon import Daemon, make_sim, runs, succeeded, wait_for
+from tests.support.daemon import Daemon, NotifySocket, make_sim, runs, succeeded, wait_for
 from tests.support.sync import assert_orders_mirrored
 
 pytestmark = pytest.mark.postgres
@@ -206,6 +207,41 @@ def test_twenty_accounts_each_mirror_their_own(
         assert daemon.process.poll() is None, daemon.stderr()[-2000:]
         for k, engine in enumerate(engines):
             assert_orders_mirrored(engine, sim, org=k)
+    finally:
+        daemon.kill()
+        for engine in engines:
+            engine.dispose()
+
+
+def _status_after_reload(notify_socket: NotifySocket) -> str | None:
+    """The ``STATUS=`` sent with ``READY=1`` once the reload is done (the same datagram)."""
+    sent = notify_socket.messages()
+    if "RELOADING=1" not in sent:
+        return None
+    tail = sent[sent.index("RELOADING=1") :]
+    ready = tail.index("READY=1") if "READY=1" in tail else len(tail)
+    return tail[ready + 1] if ready + 1 < len(tail) else None
+
+
+def test_status_after_a_reload_summarises_every_account(
+    accounts_of: Callable[..., tuple[AccountsFile, Simulator]],
+    start_daemon: Start,
+    notify_socket: NotifySocket,
+) -> None:
+    """The second account's token is refused: after a SIGHUP, ``STATUS=`` counts both accounts
+    and names the second one's failing stream, not only the first account's state."""
+    accounts, _ = accounts_of(2)
+    (accounts.path.parent / f"{accounts.names[1]}.token").write_text("kt-sim-refused\n")
+    daemon = _daemon(start_daemon, accounts, NOTIFY_SOCKET=notify_socket.path)
+    engines = _engines(accounts)
+    try:
+        wait_for(lambda: succeeded(engines[0], "orders") >= 1, "the first account's orders")
+        failing = f"{accounts.names[1]}/orders"
+        wait_for(lambda: any(failing in m for m in notify_socket.messages()), "a failure")
+        daemon.process.send_signal(signal.SIGHUP)
+        status = wait_for(lambda: _status_after_reload(notify_socket), "STATUS= after the reload")
+        assert status.startswith("STATUS=2 accounts; last: ") and failing in status, status
+        assert "kt-sim-refused" not in status
     finally:
         daemon.kill()
         for engine in engines:

@@ -51,13 +51,14 @@ class BackfillWorkerError(RuntimeError):
 def walk_in_processes(
     backfill: Backfill,
     slices: list[Slice],
+    numbers: list[int],
     run: StreamRun,
     advance: Progress,
     open_worker: OpenWorker,
     processes: int,
 ) -> None:
-    """Walk ``slices`` here and in ``processes - 1`` worker processes, each on
-    ``backfill.workers`` walkers; raise on the first failure anywhere."""
+    """Walk the ``slices`` whose ``numbers`` are given here and in ``processes - 1`` worker
+    processes, each on ``backfill.workers`` walkers; raise on the first failure anywhere."""
     context = multiprocessing.get_context("spawn")  # no forked copies of pools or threads
     tasks: Queue[int | None] = context.Queue()
     events: Queue[tuple[Any, ...]] = context.Queue()
@@ -72,7 +73,7 @@ def walk_in_processes(
     try:
         for worker in workers:
             worker.start()
-        for index in range(len(slices)):
+        for index in numbers:
             tasks.put(index)
         for _ in range(processes * backfill.workers):
             tasks.put(None)
@@ -170,7 +171,10 @@ def _work(
             def report(items: int) -> None:
                 events.put((name, "page", (items, run.take_totals())))
 
-            backfill.walk_all(slices, _taker(tasks, backfill.stopping), run, report)
+            try:
+                backfill.walk_all(slices, _taker(tasks, backfill.stopping), run, report)
+            finally:
+                backfill.claims.close()
         events.put((name, "done", backfill.max_seen))
     except Exception as exc:
         events.put((name, "error", _describe(exc)))
