@@ -5,7 +5,9 @@ fresh PostgreSQL database, with ``tracemalloc`` on (which slows it down about tw
 snapshot every few seconds and keeps the one with the most memory traced; at the end prints the
 allocation sites holding the most of it, grouped by ``--group`` (``lineno`` or ``traceback``).
 Python allocations only: malloc arenas, mapped buffers and the interpreter itself are not
-counted, so compare with the RSS ``bench/backfill.py`` prints.
+counted, so compare with the RSS ``bench/backfill.py`` prints. With ``--malloc``, no
+``tracemalloc``: every ``--every-s`` it prints the process's RSS beside what glibc's malloc and
+Python's allocator hold (``malloc_probe``), to tell fragmentation from live objects.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import threading
+import time
 import tracemalloc
 
 from common import scratch_postgres, simulator
+from malloc_probe import line, sample
 
 
 def watch(every_s: float, done: threading.Event, peak: list[tracemalloc.Snapshot]) -> None:
@@ -28,6 +32,14 @@ def watch(every_s: float, done: threading.Event, peak: list[tracemalloc.Snapshot
             peak[:] = [tracemalloc.take_snapshot()]
 
 
+def watch_malloc(every_s: float, done: threading.Event) -> None:
+    """Print a ``malloc_probe`` reading every ``every_s`` seconds, and a last one at ``done``."""
+    started = time.monotonic()
+    while not done.wait(every_s):
+        print(line(sample(started)), flush=True)
+    print("end: " + line(sample(started)), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=200_000)
@@ -36,6 +48,7 @@ def main() -> None:
     parser.add_argument("--group", choices=["lineno", "traceback"], default="lineno")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--frames", type=int, default=1, help="traceback depth kept")
+    parser.add_argument("--malloc", action="store_true", help="allocators' sizes, no tracemalloc")
     args = parser.parse_args()
     from korsync.cli import main as korsync_main
 
@@ -47,9 +60,12 @@ def main() -> None:
             KORSYNC_LOG_LEVEL="WARNING",
         )
         korsync_main(["db", "upgrade"], standalone_mode=False)
-        tracemalloc.start(args.frames)
-        done, peak = threading.Event(), []
-        watcher = threading.Thread(target=watch, args=(args.every_s, done, peak), daemon=True)
+        done, peak = threading.Event(), list[tracemalloc.Snapshot]()
+        if args.malloc:
+            watcher = threading.Thread(target=watch_malloc, args=(args.every_s, done))
+        else:
+            tracemalloc.start(args.frames)
+            watcher = threading.Thread(target=watch, args=(args.every_s, done, peak), daemon=True)
         watcher.start()
         command = ["backfill", "--processes", "1", "--workers", str(args.workers)]
         try:
@@ -57,6 +73,8 @@ def main() -> None:
         finally:
             done.set()
             watcher.join()
+    if args.malloc:
+        return
     if not peak:
         print("no snapshot taken: the backfill ended before the first one")
         return

@@ -21,15 +21,16 @@ from korsync.models import HistoryContext, HistorySetting, metadata
 from korsync.models.history import FIRST_FROM, GROUPS, HISTORY_TABLES, history_name
 from korsync.models.types import UTCDateTime
 
+# The run's id as a setting local to the transaction, read by the PostgreSQL triggers.
+_MARK_RUN = "SELECT set_config('korsync.run_id', %(run)s, true)"
+
 
 def mark_run(session: Session, run_id: uuid.UUID | None, at: dt.datetime) -> None:
     """Make the versions this transaction writes carry ``run_id``; on SQLite also ``at`` (the
     transaction's instant, which PostgreSQL's ``now()`` already is)."""
     if session.get_bind().dialect.name == "postgresql":
-        if run_id is not None:
-            session.execute(
-                text("SELECT set_config('korsync.run_id', :run, true)"), {"run": str(run_id)}
-            )
+        if run_id is not None:  # straight to the driver: this runs once per page written
+            session.connection().exec_driver_sql(_MARK_RUN, {"run": str(run_id)})
         return
     session.execute(delete(HistoryContext))
     session.execute(insert(HistoryContext).values(id=1, run_id=run_id, observed_at=at))
