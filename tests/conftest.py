@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import uuid
@@ -26,6 +27,15 @@ from korsync.db.migrate import upgrade_to_head
 from korsync.models import metadata
 
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let Ctrl-C reach the korsync processes the tests start, as from a terminal: a shell
+    starts a background job (a CI script run with ``&``) with SIGINT ignored, which its
+    children would inherit, so a test's Ctrl-C would never arrive. A handled signal is reset
+    to its default in a child, so Python there installs its own handler again."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _reachable(url: str) -> bool:
