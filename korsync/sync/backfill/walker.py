@@ -117,7 +117,9 @@ class Backfill:
         self.time_format = time_format or filter_format.current(sessions)
         self.claims = claims or AdvisoryLocks(sessions.kw["bind"])
         self.lock = threading.Lock()
-        self.reader = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+        # The page readers of the current ``walk_all``, made there: a shared backfill walks more
+        # than once, and a pool cannot be used again once shut down.
+        self.reader: ThreadPoolExecutor
         self.max_seen: dt.datetime | None = None
         self.stopping = threading.Event()  # set on the first error: walkers stop after their page
         self.cursor: dict[str, Any] = {}  # the plan walked, as sync_state keeps it
