@@ -12,7 +12,7 @@ Revises: d5e7a3c19b42
 Create Date: 2026-12-02 16:20:00
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from alembic import context, op
@@ -32,26 +32,28 @@ def _revised() -> ModuleType:
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    revised = _revised()
-    for table, columns in revised.COLUMNS.items():
-        for statement in revised.drop_statements("postgresql", table):
-            op.execute(statement)
-        op.execute(pg_function(table, columns, revised.FIRST_FROM.get(table)))
-        for statement in pg_triggers(table):
-            op.execute(statement)
+    _replace(pg_function, lambda table, _columns: pg_triggers(table))
 
 
 def downgrade() -> None:
+    revised = _revised()
+    _replace(revised.pg_function, revised.pg_triggers)
+
+
+def _replace(
+    function: Callable[[str, list[str], str | None], str],
+    triggers: Callable[[str, list[str]], list[str]],
+) -> None:
+    """Swap every history table's function and triggers for those made by ``function`` and
+    ``triggers`` (PostgreSQL only; the history tables and their constraints stay)."""
     if op.get_bind().dialect.name != "postgresql":
         return
     revised = _revised()
     for table, columns in revised.COLUMNS.items():
         for statement in revised.drop_statements("postgresql", table):
             op.execute(statement)
-        op.execute(revised.pg_function(table, columns, revised.FIRST_FROM.get(table)))
-        for statement in revised.pg_triggers(table, columns):
+        op.execute(function(table, columns, revised.FIRST_FROM.get(table)))
+        for statement in triggers(table, columns):
             op.execute(statement)
 
 
