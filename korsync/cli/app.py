@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from korsync.accounts import Account, Roster, load_accounts, schema_url, select
 from korsync.api.client import ApiClient
+from korsync.cli.lazy import LazyGroup
 from korsync.cli.memory import tune_gc, tune_malloc
 from korsync.config import Settings, SettingsError, load_settings
 from korsync.db.engine import make_engine, make_session_factory
@@ -263,7 +264,7 @@ def shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="korsync")
 @click.option(
     "--env-file",

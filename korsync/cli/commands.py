@@ -10,14 +10,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.pool import NullPool
 
 from korsync import status as status_report
 from korsync.accounts import Account, load_accounts
-from korsync.cli import demo
 from korsync.cli.app import (
     account_option,
     accounts_of,
@@ -47,7 +46,6 @@ from korsync.cli.options import (
 from korsync.cli.params import MOMENT
 from korsync.cli.progress import progress_reporter
 from korsync.config import Settings, SettingsError, load_settings
-from korsync.daemon import service
 from korsync.db.engine import make_engine
 from korsync.db.errors import describe
 from korsync.settings_origins import origins, shown
@@ -56,6 +54,9 @@ from korsync.sync.backfill.processes import default_processes
 from korsync.sync.backfill.walker import DEFAULT_WORKERS, OtherRange
 from korsync.sync.runner import StreamBusy
 from korsync.sync.streams import STREAMS, StreamOutcome, run_streams
+
+if TYPE_CHECKING:
+    from korsync.daemon import service
 
 
 def stream_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -273,6 +274,8 @@ def demo_command(ctx: click.Context, orders: int, seed: int) -> None:
             "korsync demo fills its own database with a simulator's orders and never the"
             " accounts' one: unset KORSYNC_ACCOUNTS_FILE and give a --database-url of its own"
         )
+    from korsync.cli import demo  # here: only the demo needs the simulator
+
     with engine_for(settings, create=True) as engine:
         ok = demo.run(engine, orders=orders, seed=seed, echo=click.echo)
     if not ok:
@@ -291,6 +294,8 @@ def run(ctx: click.Context, streams: tuple[str, ...]) -> None:
     Speaks systemd's notify protocol (READY, WATCHDOG, STATUS); SIGHUP reloads the settings.
     Several daemons on one PostgreSQL share the work. See deploy/README.md.
     """
+    from korsync.daemon import service  # here: only the daemon needs the scheduler
+
     settings = settings_of(ctx)
     env_file, overrides = settings_source(ctx)
     roster = roster_of(settings)
@@ -328,6 +333,8 @@ def _mirrors(accounts: list[Account]) -> Iterator[list[service.Mirror]]:
     if not any(account.schema for account in accounts):
         yield []
         return
+    from korsync.daemon import service
+
     engines = [make_engine(a.database_url(), poolclass=NullPool) for a in accounts]
     try:
         yield [
