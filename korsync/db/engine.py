@@ -37,7 +37,19 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "connect", _postgres_settings)
     return engine
+
+
+def _postgres_settings(dbapi_connection: Any, _record: Any) -> None:
+    """No JIT compilation on korsync's connections: its statements are short, but the planner
+    guesses a hundred elements per JSON array, and for a page of orders (lists in lists in
+    lists, ``sync.order_sql``) its estimate passed ``jit_above_cost``: compiling took a second
+    and a half a page, running the statement a few milliseconds."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
 
 
 def _create_private(path: Path) -> None:

@@ -98,8 +98,12 @@ def map_page_each(
     """
     redact = redact or (lambda item: item)
     mapped, rejects = map_each([redact(item) for item in page.items], mapper, now)
-    rejects += [Rejection(redact(r.raw), r.reason) for r in page.rejects]
-    return mapped, rejects
+    return mapped, rejects + page_rejects(page, redact)
+
+
+def page_rejects(page: Page, redact: Callable[[Any], Any]) -> list[Rejection]:
+    """The members of ``page`` the client could not understand, redacted."""
+    return [Rejection(redact(r.raw), r.reason) for r in page.rejects]
 
 
 def map_page(

@@ -17,6 +17,7 @@ Both, and the backfill's slices, walk orders through ``commit_orders``, with the
 filter format the API accepts (``filter_format``). When it takes only dates, the bounds are
 rounded outward to whole days (the incremental walk starts at the day of watermark minus
 overlap, inclusive): more is re-read, nothing is skipped, and the watermark rules are unchanged.
+On PostgreSQL the server builds the rows of the plain orders from the page's JSON (``order_sql``).
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from korsync.api.client import ApiClient
 from korsync.api.filters import TimeFormat, filter_time
 from korsync.pii import PiiPolicy
-from korsync.sync import filter_format, state, tail
+from korsync.sync import filter_format, order_sql, state, tail
+from korsync.sync import values as v
 from korsync.sync.mapping import utcnow
 from korsync.sync.order_rows import order_rows
 from korsync.sync.pages import BeforeWrite, MappedPage, PageCommits
 from korsync.sync.prefetch import prefetch
-from korsync.sync.rowset import RowSet
 from korsync.sync.runner import StreamRun
 
 ORDERS_PATH = "/v1/booking/orders"
@@ -99,7 +100,7 @@ def sync_orders(
     def save_page(session: Session, mapped: MappedPage) -> None:
         # The running marks move only once the page has committed (below): this may run
         # again for the page, without items the database refused.
-        latest, seen = latest_created(mapped.rows, watermark), latest_created(mapped.rows, newest)
+        latest, seen = latest_created(mapped, watermark), latest_created(mapped, newest)
         moved = dataclasses.replace(position, tail=min(seen, started) if seen else None)
         tail.save(session, moved, watermark=min(latest, ceiling) if latest else None)
 
@@ -122,8 +123,8 @@ def sync_orders(
                 params = poll_query(newest, time_format)
             run.details["query"] = params
             for mapped in commit_orders(run, client, params, reader, options, save_page):
-                watermark = latest_created(mapped.rows, watermark)
-                newest = latest_created(mapped.rows, newest)
+                watermark = latest_created(mapped, watermark)
+                newest = latest_created(mapped, newest)
                 shown = _show(min(watermark, ceiling) if watermark else None)
                 run.details["watermark_after"] = shown
 
@@ -177,13 +178,15 @@ def commit_orders(
     """The pages of orders matching ``params``, each read on ``reader`` while the one before is
     written, redacted by the personal-data policy and committed as ``PageCommits`` says."""
     pages = prefetch(client.iter_pages(ORDERS_PATH, params), reader)
-    return PageCommits(run, pages, order_rows, before_write, options.pii.order, stop)
+    in_sql = order_sql if run.dialect == "postgresql" else None
+    return PageCommits(run, pages, order_rows, before_write, options.pii.order, stop, in_sql)
 
 
-def latest_created(rows: RowSet, current: dt.datetime | None) -> dt.datetime | None:
-    """The latest ``createdAt`` among the page's orders and ``current`` (a page without orders
-    leaves ``current`` as it is)."""
-    seen = [row["created_at"] for row in rows.rows.get("orders", ())]
+def latest_created(mapped: MappedPage, current: dt.datetime | None) -> dt.datetime | None:
+    """The latest ``createdAt`` among the page's orders written and ``current`` (a page
+    without orders leaves ``current`` as it is)."""
+    seen = [row["created_at"] for row in mapped.rows.rows.get("orders", ())]
+    seen += [at for item in mapped.in_sql if (at := v.timestamp(item, "createdAt"))]
     return max([*seen, *([current] if current else [])]) if seen else current
 
 

@@ -7,26 +7,33 @@ does once a page has committed (progress, a stop rule) it does between iteration
 One bad item never blocks a stream: an item the mapper refuses is rejected, and when the
 database refuses a page's rows (a value no mapping check foresaw), each item is tried alone to
 find the ones it refuses, and the page is written again without them, those rejected too.
+
+A stream may let the database build the rows of the items it can read plainly (``RowsInSql``,
+on PostgreSQL: ``order_sql``): the page's JSON goes to the server in one statement, the mapper
+maps only the items it left, and a page the server refuses goes through the mapper whole.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy.orm import Session
 
 from korsync.api.pagination import Page
-from korsync.db.upsert import refusal
+from korsync.db.upsert import UpsertResult, refusal
 from korsync.sync.mapping import (
     PARTIAL,
     MappedItem,
     Mapper,
     Rejection,
+    map_each,
     map_page_each,
     merged,
+    page_rejects,
     record_key,
     utcnow,
 )
@@ -64,9 +71,30 @@ class MappedItems:
 
 @dataclasses.dataclass(frozen=True)
 class MappedPage(MappedItems):
-    """A fetched page and what its items became."""
+    """A fetched page and what its items became; ``in_sql`` the items the database built the
+    rows of itself (``RowsInSql``), which ``items`` and ``rows`` leave out."""
 
     page: Page = dataclasses.field(kw_only=True)
+    in_sql: Sequence[Any] = dataclasses.field(default=(), kw_only=True)
+
+    def keys(self) -> list[str]:
+        return [*super().keys(), *(record_key(item) for item in self.in_sql)]
+
+
+class RowsInSql(Protocol):
+    """A stream's rows built by the database from the page's JSON (``order_sql``), for the
+    items it can read plainly; the others go through the stream's mapper."""
+
+    def encode(self, items: Sequence[Any]) -> bytes | None:
+        """The items as JSON for ``write``; ``None``: map all of them."""
+
+    def write(
+        self, session: Session, page: bytes, now: dt.datetime
+    ) -> tuple[list[int], UpsertResult]:
+        """Write the rows of the items it reads plainly; the indexes of the others, to map."""
+
+    def falls_back(self, error: BaseException) -> bool:
+        """Whether ``error`` (raised writing a page) means: map that page in Python."""
 
 
 BeforeWrite = Callable[[Session, MappedPage], None]
@@ -106,13 +134,14 @@ class PageCommits:
     (without the items the database refused, when it refused some).
 
     ``before_write`` runs in the page's transaction before the rows are written: what it saves
-    commits with them, what it reads sees the database as the page found it. When the database
-    refuses some of the page's rows, that transaction is rolled back and ``before_write`` runs
-    again, in the transaction writing the page without them: it must keep nothing outside the
-    session (a running watermark, say) before the page is yielded. ``stop`` is asked once each
-    page has been fetched, before it is mapped; true leaves that page and the rest unwritten.
-    ``finished`` is true once every page was committed (not stopped, not left early by the
-    caller, not failed).
+    commits with them, what it reads sees the database as the page found it (but for the rows
+    ``in_sql`` has written by then: the orders streams using it only save marks). When the
+    database refuses some of the page's rows, that transaction is rolled back and
+    ``before_write`` runs again, in the transaction writing the page without them: it must keep
+    nothing outside the session (a running watermark, say) before the page is yielded. ``stop``
+    is asked once each page has been fetched, before it is mapped; true leaves that page and
+    the rest unwritten. ``finished`` is true once every page was committed (not stopped, not
+    left early by the caller, not failed).
     """
 
     run: StreamRun
@@ -121,16 +150,47 @@ class PageCommits:
     before_write: BeforeWrite
     redact: Callable[[Any], Any] | None = None
     stop: Callable[[], bool] = lambda: False
+    in_sql: RowsInSql | None = None
     finished: bool = dataclasses.field(init=False, default=False)
 
     def __iter__(self) -> Iterator[MappedPage]:
         for page in self.pages:
             if self.stop():
                 return
-            items, rejects = map_page_each(page, self.mapper, utcnow(), self.redact)
-            mapped = MappedPage(items, rejects, page=page)
-            yield commit_without_refused(self.run, mapped, self._write, f"page {page.page}")
+            written = self._commit_in_sql(page, self.in_sql) if self.in_sql else None
+            if written is None:
+                items, rejects = map_page_each(page, self.mapper, utcnow(), self.redact)
+                mapped = MappedPage(items, rejects, page=page)
+                written = commit_without_refused(self.run, mapped, self._write, f"page {page.page}")
+            yield written
         self.finished = True
+
+    def _commit_in_sql(self, page: Page, in_sql: RowsInSql) -> MappedPage | None:
+        """Commit the page with the database building the rows of the items it reads plainly
+        and the mapper those of the others; ``None`` (nothing written) when the page is to be
+        mapped in Python whole: its JSON cannot be sent, or the database refused it."""
+        redact = self.redact or (lambda item: item)
+        items = [redact(item) for item in page.items]
+        encoded = in_sql.encode(items)
+        if encoded is None:
+            return None
+        now = utcnow()
+        try:
+            with self.run.transaction() as session:
+                skip, result = in_sql.write(session, encoded, now)
+                mapped_items, rejects = map_each([items[i] for i in skip], self.mapper, now)
+                rejects += page_rejects(page, redact)
+                left = frozenset(skip)
+                plain = [item for i, item in enumerate(items) if i not in left]
+                mapped = MappedPage(mapped_items, rejects, page=page, in_sql=plain)
+                self.before_write(session, mapped)
+                self.run.write(session, mapped.rows, rejects, written=mapped.keys(), more=result)
+        except Exception as exc:
+            if not in_sql.falls_back(exc):
+                raise
+            log.debug("%s: page %s mapped in Python: %s", self.run.stream, page.page, exc)
+            return None
+        return mapped
 
     def _write(self, mapped: MappedPage) -> None:
         with self.run.transaction() as session:

@@ -106,9 +106,10 @@ class StreamRun:
         before_open: Callable[[], None] | None = None,
     ) -> None:
         self.sessions, self.stream, self.mode = sessions, stream, mode
+        self.dialect: str = sessions.kw["bind"].dialect.name
         # A shared run (a backfill that processes on several hosts share) holds its stream's
         # lock in shared mode on PostgreSQL: its runs' sharers, not other writers, are let in.
-        self.shared = shared and sessions.kw["bind"].dialect.name == "postgresql"
+        self.shared = shared and self.dialect == "postgresql"
         self.locks = AdvisoryLocks(sessions.kw["bind"])
         # Called once the lock is held, before the run is recorded: what may refuse the run.
         self.before_open = before_open
@@ -126,7 +127,7 @@ class StreamRun:
         self._lock = threading.Lock()  # backfill slices write from several threads
         # SQLite has one writer at a time; queue our own threads instead of meeting SQLITE_BUSY.
         self._write_lock = threading.Lock()
-        self._serialize_writes = sessions.kw["bind"].dialect.name == "sqlite"
+        self._serialize_writes = self.dialect == "sqlite"
 
     def __enter__(self) -> StreamRun:
         """Take the stream's lock (``StreamBusy`` if another process holds it), close the runs
@@ -235,13 +236,17 @@ class StreamRun:
         rejects: Sequence[Rejection] = (),
         pages: int = 1,
         written: Sequence[str] = (),
+        more: UpsertResult | None = None,
     ) -> UpsertResult:
         """Write the rows and rejects of ``pages`` fetched pages in ``session``; the open
         rejects of the items ``written`` (their ``record_key``s) are marked resolved, then the
-        partial ones among ``rejects`` (written, less some part) recorded open again."""
+        partial ones among ``rejects`` (written, less some part) recorded open again. ``more``:
+        counts of rows of the same pages written otherwise (``order_sql``), counted too."""
         new_parents = self._parents.drop_known(rows)
         session.info.get(_NEW_PARENTS, set()).update(new_parents)
         result = rs.write(session, rows)
+        if more is not None:
+            result += more
         resolve_rejects(session, written)
         by_kind = {kind: [r for r in rejects if r.kind == kind] for kind in (PARTIAL, REJECTED)}
         for kind, chosen in by_kind.items():  # rejected last: it wins over partial

@@ -54,3 +54,12 @@ def test_database_errors_leave_the_parameters_out(engine: Engine) -> None:
     shown = describe(caught.value)
     assert email not in shown and "\n" not in shown
     assert shown.startswith(("NotNullViolation: ", "IntegrityError: "))
+
+
+def test_korsyncs_postgresql_connections_compile_nothing_just_in_time(pg_engine: Engine) -> None:
+    """JIT is off on korsync's connections (its compile took longer than a page's statement),
+    and stays off after a transaction rolls back."""
+    with pg_engine.connect() as conn:
+        conn.execute(text("SET LOCAL jit = on"))
+        conn.rollback()
+        assert conn.execute(text("SHOW jit")).scalar_one() == "off"

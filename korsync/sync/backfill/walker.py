@@ -247,7 +247,7 @@ class Backfill:
 
         def save_checkpoint(session: Session, mapped: MappedPage) -> None:
             # ``checkpoint`` moves once the page has committed: this may run again for it.
-            latest = latest_created(mapped.rows, checkpoint)
+            latest = latest_created(mapped, checkpoint)
             state.save(session, "backfill", part.scope, watermark=latest, cursor={"done": False})
 
         commits = commit_orders(
@@ -260,7 +260,7 @@ class Backfill:
             self.stopping.is_set,
         )
         for mapped in commits:
-            checkpoint = latest_created(mapped.rows, checkpoint)
+            checkpoint = latest_created(mapped, checkpoint)
             progress(len(mapped.page.items) + len(mapped.page.rejects))
             self.saw(checkpoint)
         if commits.finished:  # when stopped, the checkpoint stays where the last page left it
