@@ -184,8 +184,7 @@ def sync_account(account: Account, streams: tuple[str, ...]) -> list[StreamOutco
     type=click.IntRange(1, 64),
     help="Processes sharing the slices, the workers and the pace: each starts at its share and"
     " adapts to the answers (PostgreSQL; SQLite stays at 1). One Python process keeps about one"
-    " core busy: use up to the cores the machine can spare. Default: 2 on a machine with two"
-    " cores or more, else 1.",
+    " core busy and about three of PostgreSQL's. Default: one per four cores, at most 2.",
 )
 @click.pass_context
 def backfill(

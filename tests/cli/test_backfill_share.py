@@ -29,11 +29,13 @@ def test_each_process_keeps_within_its_share_of_the_ceilings() -> None:
         assert client.pace.state.concurrency == 2
 
 
-@pytest.mark.parametrize(("cores", "expected"), [(None, 1), (1, 1), (2, 2), (64, 2)])
+@pytest.mark.parametrize(
+    ("cores", "expected"), [(None, 1), (1, 1), (2, 1), (7, 1), (8, 2), (64, 2)]
+)
 def test_default_processes_follow_the_cores(
     monkeypatch: pytest.MonkeyPatch, cores: int | None, expected: int
 ) -> None:
-    """Without --processes a backfill uses two processes where there are two cores or more
-    (one when the count is unknown)."""
+    """Without --processes a backfill uses one process per four cores, at most two (one when
+    the count is unknown)."""
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert default_processes() == expected
