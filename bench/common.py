@@ -143,6 +143,30 @@ def tree_memory_kb(root: int) -> tuple[int, int]:
     return rss, pss
 
 
+def server_cpu_s() -> float | None:
+    """CPU seconds PostgreSQL's processes have used so far: the postmaster's own and its
+    children's, those ended (reaped, in its ``cutime``) and those running; ``None`` when the
+    server is not on this machine (or its files cannot be read). Taken before and after a run,
+    the difference is what the server spent on it (and on anything else meanwhile)."""
+
+    def stat(pid: int | str) -> list[str]:  # the fields after the process's name
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    try:
+        data = Path(psql("SHOW data_directory"))
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        # utime, stime, cutime, cstime (stat's fields 14 to 17)
+        ticks = sum(int(value) for value in stat(postmaster)[11:15])
+        for entry in Path("/proc").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = stat(entry.name) if entry.name.isdigit() else []
+                if fields and int(fields[1]) == postmaster:
+                    ticks += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def psql(sql: str, database: str = "postgres") -> str:
     """Run one SQL command with ``psql`` as the postgres superuser; its unaligned output."""
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + database

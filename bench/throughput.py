@@ -3,7 +3,8 @@
 1. ``backfill``: ``korsync backfill`` with no tuning at all (no ``KORSYNC_RATE_LIMIT``,
    ``KORSYNC_MAX_CONCURRENCY``, ``--workers`` or ``--processes``) and ``bench/floor.py`` (the
    naive-but-good script, 6 pages in flight) into fresh PostgreSQL databases, at each
-   ``--latency-ms``: wall time, orders/s, CPU s per 1,000 orders, peak RSS, requests.
+   ``--latency-ms``: wall time, orders/s, CPU s per 1,000 orders (the tool's, and PostgreSQL's
+   meanwhile), peak RSS, requests.
 2. ``rate-limit``: a default backfill against the simulator's ``--rate-limit 10`` for
    ``--limited-s`` seconds; from the 30th second on, the requests answered per second and the
    share refused with a 429 (the simulator counts them).
@@ -37,18 +38,20 @@ from common import (
     KORSYNC,
     RESULTS,
     ROOT,
+    Measured,
     Simulator,
     db_name,
     measure,
     psql,
     save,
     scratch_postgres,
+    server_cpu_s,
     sim_server,
     table,
 )
 
 COLUMNS = ["tool", "latency_ms", "orders", "wall_s", "orders_per_s", "requests",
-           "cpu_s_per_1k_orders", "peak_rss_mb"]  # fmt: skip
+           "cpu_s_per_1k_orders", "server_cpu_s_per_1k_orders", "peak_rss_mb"]  # fmt: skip
 
 
 def counts(sim: Simulator) -> dict[str, int]:
@@ -67,7 +70,18 @@ def korsync_env(url: str, sim: Simulator) -> dict[str, str]:
     }
 
 
-def row(tool: str, latency: float, orders: int, run: Any, requests: int) -> dict[str, Any]:
+def measure_with_server(
+    command: list[str], env: Mapping[str, str] | None = None
+) -> tuple[Measured, float | None]:
+    """``measure(command)`` and the CPU seconds PostgreSQL spent meanwhile (``None`` if unknown)."""
+    before = server_cpu_s()
+    run = measure(command, env)
+    after = server_cpu_s()
+    return run, None if before is None or after is None else after - before
+
+
+def row(tool: str, latency: float, orders: int, measured: Any, requests: int) -> dict[str, Any]:
+    run, server_cpu = measured
     return {
         "tool": tool,
         "latency_ms": latency,
@@ -76,6 +90,7 @@ def row(tool: str, latency: float, orders: int, run: Any, requests: int) -> dict
         "orders_per_s": orders / run.wall_s,
         "requests": requests,
         "cpu_s_per_1k_orders": run.cpu_s / orders * 1000,
+        "server_cpu_s_per_1k_orders": None if server_cpu is None else server_cpu / orders * 1000,
         "peak_rss_mb": run.peak_rss_mb,
     }
 
@@ -96,7 +111,7 @@ def backfills(
             before = counts(sim)["requests"]
             command = [sys.executable, str(BENCH / "floor.py"), "--api-url", sim.base_url]
             command += ["--token", sim.token, "--database-url", url]
-            run = measure(command)
+            run = measure_with_server(command)
             mirrored = int(psql("SELECT count(*) FROM orders", db_name(url)))
             rows.append(
                 row(
@@ -116,7 +131,7 @@ def korsync_backfill(sim: Simulator, tool: str, latency: float, flags: list[str]
         env = korsync_env(url, sim)
         measure([KORSYNC, "db", "upgrade"], env)
         before = counts(sim)["requests"]
-        run = measure([KORSYNC, "backfill", *flags], env)
+        run = measure_with_server([KORSYNC, "backfill", *flags], env)
         mirrored = int(psql("SELECT count(*) FROM orders", db_name(url)))
         return row(tool, latency, mirrored, run, counts(sim)["requests"] - before)
 
