@@ -80,7 +80,9 @@ def measure_with_server(
     return run, None if before is None or after is None else after - before
 
 
-def row(tool: str, latency: float, orders: int, measured: Any, requests: int) -> dict[str, Any]:
+def row(
+    tool: str, latency: float, orders: int, measured: tuple[Measured, float | None], requests: int
+) -> dict[str, Any]:
     run, server_cpu = measured
     return {
         "tool": tool,
